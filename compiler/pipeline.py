@@ -1,0 +1,108 @@
+"""The compilation pipeline: options, the default pass list, and the verified run.
+
+The CLI and the Python API both go through `CompileOptions` and `compile_model`,
+so an option means the same thing everywhere.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects import arith, builtin, func
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.passes import ModulePass, PassPipeline
+from xdsl.utils.exceptions import DiagnosticException, PassFailedException, VerifyException
+
+from ercc.compiler.errors import ErccError
+from ercc.dialects.circ import CIRC
+from ercc.dialects.rnn import RNN
+from ercc.dialects.sched import SCHED
+from ercc.passes.circulant_substitution import CirculantSubstitution
+from ercc.passes.fft_decompose import FFTDecompose
+from ercc.passes.loop_schedule import LoopSchedule
+from ercc.passes.lower_rnn_layers import LowerRNNLayers
+
+PRECISIONS = ("float",)
+
+
+@dataclass(frozen=True)
+class CompileOptions:
+    """Everything that changes the generated kernel."""
+
+    block_size: int = 1
+    precision: str = "float"
+    seq_len: int | None = None
+    top: str = "ercc_kernel"
+    max_unroll: int = 8
+
+    def validate(self) -> None:
+        """Raise ErccError for option values no model could satisfy."""
+        k = self.block_size
+        if k < 1 or k & (k - 1):
+            raise ErccError(f"--block-size must be a power of two (1, 2, 4, 8, ...), got {k}")
+        if self.precision not in PRECISIONS:
+            raise ErccError(f"--precision must be one of {', '.join(PRECISIONS)}, got '{self.precision}'")
+        if self.seq_len is not None and self.seq_len < 1:
+            raise ErccError(f"--seq-len must be >= 1, got {self.seq_len}")
+        if not self.top.isidentifier():
+            raise ErccError(f"--top must be a C identifier, got '{self.top}'")
+        if self.max_unroll < 1:
+            raise ErccError(f"--max-unroll must be >= 1, got {self.max_unroll}")
+
+
+def make_context() -> Context:
+    """A context with every dialect an ercc module may contain."""
+    ctx = Context()
+    for dialect in (builtin.Builtin, func.Func, arith.Arith, RNN, CIRC, SCHED):
+        ctx.load_dialect(dialect)
+    return ctx
+
+
+def default_passes(options: CompileOptions) -> list[ModulePass]:
+    """layers → cells → block-circulant → FFT → schedule."""
+    passes: list[ModulePass] = [LowerRNNLayers()]
+    if options.block_size > 1:
+        passes += [CirculantSubstitution(block_size=options.block_size), FFTDecompose()]
+    passes.append(LoopSchedule(max_unroll=options.max_unroll))
+    return passes
+
+
+def _verify_after(previous: ModulePass | None, module: ModuleOp, _next: ModulePass | None) -> None:
+    try:
+        module.verify()
+    except VerifyException as e:
+        stage = f"after pass '{previous.name}'" if previous else "before the first pass"
+        raise InternalCompilerError(f"the IR does not verify {stage}: {e}") from e
+
+
+class InternalCompilerError(Exception):
+    """A pass broke the IR or failed on IR the frontend accepted: a bug in ercc."""
+
+
+def run_passes(ctx: Context, module: ModuleOp, passes: Sequence[ModulePass]) -> None:
+    """Apply the passes, verifying the module before the first and after each one."""
+    try:
+        PassPipeline(tuple(passes), _verify_after).apply(ctx, module)
+    except (PassFailedException, DiagnosticException) as e:
+        raise InternalCompilerError(str(e)) from e
+
+
+def import_model(path: str | os.PathLike, options: CompileOptions):
+    """The ONNX frontend, with the options it needs."""
+    from ercc.frontends.onnx_import import import_onnx
+
+    return import_onnx(path, seq_len=options.seq_len, top=options.top)
+
+
+def compile_model(path: str | os.PathLike, options: CompileOptions):
+    """ONNX file → (imported model, scheduled module, emitted kernel)."""
+    from ercc.backends.hls.emitter import emit_hls
+
+    options.validate()
+    imported = import_model(path, options)
+    ctx = make_context()
+    run_passes(ctx, imported.module, default_passes(options))
+    return imported, emit_hls(imported.module)

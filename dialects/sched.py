@@ -1,0 +1,91 @@
+"""The `sched` dialect: hardware scheduling decisions attached to ops.
+
+Passes decide, the HLS emitter obeys: an op carrying `sched.loop` has its loops
+pipelined at the given initiation interval and its inner loop unrolled by the
+given factor; a constant carrying `sched.partition` has its array partitioned.
+Nothing here changes what a kernel computes.
+"""
+
+from __future__ import annotations
+
+from xdsl.dialects.builtin import IntAttr, StringAttr
+from xdsl.ir import Attribute, Dialect, ParametrizedAttribute
+from xdsl.irdl import irdl_attr_definition
+from xdsl.parser import AttrParser
+from xdsl.printer import Printer
+from xdsl.utils.exceptions import VerifyException
+
+LOOP = "sched.loop"
+PARTITION = "sched.partition"
+
+
+@irdl_attr_definition
+class LoopScheduleAttr(ParametrizedAttribute):
+    """`#sched.loop<ii = 1, unroll = 4>`: pipeline II of the outer loop, unroll factor of the inner."""
+
+    name = "sched.loop"
+
+    ii: IntAttr
+    unroll: IntAttr
+
+    def __init__(self, ii: int, unroll: int):
+        super().__init__(IntAttr(ii), IntAttr(unroll))
+
+    def verify(self) -> None:
+        if self.ii.data < 1:
+            raise VerifyException(f"initiation interval must be >= 1, got {self.ii.data}")
+        if self.unroll.data < 1:
+            raise VerifyException(f"unroll factor must be >= 1, got {self.unroll.data}")
+
+    @classmethod
+    def parse_parameters(cls, parser: AttrParser) -> list[Attribute]:
+        with parser.in_angle_brackets():
+            parser.parse_keyword("ii")
+            parser.parse_punctuation("=")
+            ii = parser.parse_integer(allow_boolean=False)
+            parser.parse_punctuation(",")
+            parser.parse_keyword("unroll")
+            parser.parse_punctuation("=")
+            unroll = parser.parse_integer(allow_boolean=False)
+        return [IntAttr(ii), IntAttr(unroll)]
+
+    def print_parameters(self, printer: Printer) -> None:
+        printer.print_string(f"<ii = {self.ii.data}, unroll = {self.unroll.data}>")
+
+
+PARTITION_KINDS = ("cyclic", "block", "complete")
+
+
+@irdl_attr_definition
+class PartitionAttr(ParametrizedAttribute):
+    """`#sched.partition<cyclic, 4>`: HLS array_partition of a constant array."""
+
+    name = "sched.partition"
+
+    kind: StringAttr
+    factor: IntAttr
+
+    def __init__(self, kind: str, factor: int):
+        super().__init__(StringAttr(kind), IntAttr(factor))
+
+    def verify(self) -> None:
+        if self.kind.data not in PARTITION_KINDS:
+            raise VerifyException(
+                f"partition kind must be one of {', '.join(PARTITION_KINDS)}, got '{self.kind.data}'"
+            )
+        if self.factor.data < 1:
+            raise VerifyException(f"partition factor must be >= 1, got {self.factor.data}")
+
+    @classmethod
+    def parse_parameters(cls, parser: AttrParser) -> list[Attribute]:
+        with parser.in_angle_brackets():
+            kind = parser.parse_identifier()
+            parser.parse_punctuation(",")
+            factor = parser.parse_integer(allow_boolean=False)
+        return [StringAttr(kind), IntAttr(factor)]
+
+    def print_parameters(self, printer: Printer) -> None:
+        printer.print_string(f"<{self.kind.data}, {self.factor.data}>")
+
+
+SCHED = Dialect("sched", [], [LoopScheduleAttr, PartitionAttr])

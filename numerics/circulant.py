@@ -1,0 +1,92 @@
+"""Block-circulant matrices: the one definition shared by the compiler and training.
+
+A k×k circulant block is defined by a vector ``w`` of length k with
+``C[i, j] = w[(i - j) mod k]``, so that ``C @ x`` is the circular convolution
+``irfft(rfft(w) * rfft(x))``. A rows×cols matrix with block size k is split
+into p×q blocks (p = ceil(rows/k), q = ceil(cols/k)); rows and columns past the
+matrix's own size are zero padding that exists only inside the kernel.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def block_grid(rows: int, cols: int, k: int) -> tuple[int, int]:
+    """Number of block rows and block columns (p, q) of a rows×cols matrix."""
+    return -(-rows // k), -(-cols // k)
+
+
+def _diagonal_onehot(k: int) -> np.ndarray:
+    """onehot[i, j, d] = 1 where (i - j) mod k == d."""
+    d = (np.arange(k)[:, None] - np.arange(k)[None, :]) % k
+    return (d[:, :, None] == np.arange(k)[None, None, :]).astype(np.float64)
+
+
+def _blocks(matrix: np.ndarray, k: int) -> np.ndarray:
+    """Zero-pad a matrix to whole blocks and view it as (p, q, k, k)."""
+    rows, cols = matrix.shape
+    p, q = block_grid(rows, cols, k)
+    padded = np.zeros((p * k, q * k), dtype=np.float64)
+    padded[:rows, :cols] = matrix
+    return padded.reshape(p, k, q, k).transpose(0, 2, 1, 3)
+
+
+def project(matrix: np.ndarray, k: int) -> np.ndarray:
+    """Frobenius-nearest block-circulant matrix, as defining vectors (p, q, k).
+
+    Each block's wrapped diagonal is replaced by the mean of its entries that
+    exist in the unpadded matrix; a diagonal with no such entry is zero.
+    """
+    matrix = np.asarray(matrix, dtype=np.float64)
+    if matrix.ndim != 2:
+        raise ValueError(f"expected a matrix, got shape {matrix.shape}")
+    if k < 1:
+        raise ValueError(f"block size must be >= 1, got {k}")
+    rows, cols = matrix.shape
+    onehot = _diagonal_onehot(k)
+    sums = np.einsum("pqij,ijd->pqd", _blocks(matrix, k), onehot)
+    counts = np.einsum("pqij,ijd->pqd", _blocks(np.ones((rows, cols)), k), onehot)
+    return np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)
+
+
+def expand(vectors: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """The dense rows×cols matrix defined by block-circulant vectors (p, q, k)."""
+    p, q, k = vectors.shape
+    d = (np.arange(k)[:, None] - np.arange(k)[None, :]) % k
+    blocks = vectors[:, :, d]  # (p, q, k, k)
+    dense = blocks.transpose(0, 2, 1, 3).reshape(p * k, q * k)
+    return dense[:rows, :cols]
+
+
+def project_dense(matrix: np.ndarray, k: int) -> np.ndarray:
+    """The projection of ``matrix`` as a dense matrix of the same shape and dtype."""
+    matrix = np.asarray(matrix)
+    rows, cols = matrix.shape
+    return expand(project(matrix, k), rows, cols).astype(matrix.dtype)
+
+
+def spectrum(vectors: np.ndarray) -> np.ndarray:
+    """Frequency-domain weights: the real FFT of each defining vector, (p, q, k//2+1)."""
+    return np.fft.rfft(vectors, axis=-1)
+
+
+def fft_matvec(vectors: np.ndarray, x: np.ndarray, rows: int) -> np.ndarray:
+    """y = W x through the FFT path: rfft of input blocks, frequency-domain MAC, irfft."""
+    p, q, k = vectors.shape
+    xp = np.zeros(q * k, dtype=np.float64)
+    xp[: x.shape[0]] = x
+    xf = np.fft.rfft(xp.reshape(q, k), axis=-1)
+    yf = np.einsum("pqm,qm->pm", spectrum(vectors), xf)
+    return np.fft.irfft(yf, n=k, axis=-1).reshape(p * k)[:rows]
+
+
+def project_gates(matrix: np.ndarray, gates: int, k: int) -> np.ndarray:
+    """Project a stacked gate matrix [gates*H, n] gate by gate, as the compiler does.
+
+    Recurrent layers stack their gates' matrices (ONNX LSTM: i, o, f, c); each
+    gate's H×n slice is its own block-circulant matrix.
+    """
+    matrix = np.asarray(matrix)
+    slices = np.split(matrix, gates, axis=0)
+    return np.concatenate([project_dense(s, k) for s in slices], axis=0)

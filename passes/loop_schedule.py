@@ -1,0 +1,78 @@
+"""loop-schedule: pipeline and unroll decisions for every loop nest, as `sched.*` attributes.
+
+A first, resource-unaware policy: every op's outer loop is pipelined at II=1;
+reductions (matvec rows, frequency-domain accumulation, head products) unroll
+their inner loop by min(trip count, max-unroll) and partition the constant they
+read cyclically by the same factor so the unrolled reads find separate banks.
+The recurrence itself (`rnn.scan`) is not pipelined: step t+1 needs step t.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects import arith
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import Operation, SSAValue
+from xdsl.passes import ModulePass
+from xdsl.utils.exceptions import PassFailedException
+
+from ercc.dialects import circ, rnn
+from ercc.dialects.sched import LOOP, PARTITION, LoopScheduleAttr, PartitionAttr
+
+_ELEMENTWISE = (
+    rnn.AddOp,
+    rnn.SubOp,
+    rnn.MulOp,
+    rnn.ActivationOp,
+    rnn.ClampOp,
+    circ.RFFTOp,
+    circ.IRFFTOp,
+)
+
+
+def _reduction(op: Operation) -> tuple[int, SSAValue] | None:
+    """(inner trip count, constant operand read by the inner loop) of a reduction op."""
+    if isinstance(op, rnn.MatVecOp):
+        return rnn.shape_of(op.weight)[1], op.weight
+    if isinstance(op, circ.MatVecOp):
+        return op.weight.type.cols.data, op.weight
+    if isinstance(op, circ.FreqMacOp):
+        return op.weight.type.grid[1], op.weight
+    if isinstance(op, rnn.GemmOp):
+        a = rnn.shape_of(op.A)
+        return a[0] if op.trans_a.value.data else a[1], op.B
+    if isinstance(op, rnn.MatMulOp):
+        return rnn.shape_of(op.B)[0], op.B
+    return None
+
+
+def _partition(value: SSAValue, factor: int) -> None:
+    const = value.owner
+    if factor > 1 and isinstance(const, arith.ConstantOp | circ.ConstOp | circ.FreqConstOp):
+        current = const.attributes.get(PARTITION)
+        if isinstance(current, PartitionAttr) and current.factor.data >= factor:
+            return
+        const.attributes[PARTITION] = PartitionAttr("cyclic", factor)
+
+
+@dataclass(frozen=True)
+class LoopSchedule(ModulePass):
+    """Annotates loop nests with pipeline II and unroll factors (resource-unaware)."""
+
+    name = "loop-schedule"
+
+    max_unroll: int = 8
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        if self.max_unroll < 1:
+            raise PassFailedException(f"max-unroll must be >= 1, got {self.max_unroll}")
+        for inner in op.walk():
+            if (red := _reduction(inner)) is not None:
+                trip, weight = red
+                unroll = min(trip, self.max_unroll)
+                inner.attributes[LOOP] = LoopScheduleAttr(1, unroll)
+                _partition(weight, unroll)
+            elif isinstance(inner, _ELEMENTWISE):
+                inner.attributes[LOOP] = LoopScheduleAttr(1, 1)

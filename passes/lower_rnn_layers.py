@@ -1,0 +1,190 @@
+"""lower-rnn-layers: recurrent layers → one `rnn.scan` per direction with explicit gate matvecs.
+
+Each gate gets its own input matvec (W_g x_t) and recurrent matvec (R_g h),
+so later passes can compress, decompose and schedule every gate matrix on its
+own. The two ONNX bias vectors of a gate are summed at compile time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import Block, Operation, Region, SSAValue
+from xdsl.passes import ModulePass
+from xdsl.pattern_rewriter import (
+    PatternRewriter,
+    PatternRewriteWalker,
+    RewritePattern,
+    op_type_rewrite_pattern,
+)
+from xdsl.transforms.dead_code_elimination import dce
+from xdsl.utils.exceptions import DiagnosticException
+
+from ercc.dialects import rnn
+from ercc.dialects.constants import constant_value, dense_constant
+
+
+class _Emitter:
+    """Appends ops to a list and returns their first result: keeps the cell code linear."""
+
+    def __init__(self) -> None:
+        self.ops: list[Operation] = []
+
+    def __call__(self, op: Operation) -> SSAValue:
+        self.ops.append(op)
+        return op.results[0] if op.results else None
+
+    def const(self, array: np.ndarray) -> SSAValue:
+        return self(dense_constant(array))
+
+
+def _weights(op: rnn.LSTMOp, operand: SSAValue | None, name: str) -> np.ndarray | None:
+    if operand is None:
+        return None
+    value = constant_value(operand)
+    if value is None:
+        raise DiagnosticException(f"{op.name}: {name} must be a constant to be lowered")
+    return np.asarray(value, dtype=np.float32)
+
+
+@dataclass
+class _Direction:
+    """The weights of one direction of a recurrent layer, split by gate."""
+
+    W: list[SSAValue]  # per gate [H, I]
+    R: list[SSAValue]  # per gate [H, H]
+    bias: list[SSAValue | None]  # per gate [H], W and R biases summed
+    acts: Sequence[rnn.ActivationAttr]
+
+
+def _split_direction(
+    e: _Emitter, W: np.ndarray, R: np.ndarray, B: np.ndarray | None, gates: int, acts
+) -> _Direction:
+    H = R.shape[1]
+    bias: list[SSAValue | None] = [None] * gates
+    if B is not None and np.any(B):
+        summed = B[: gates * H] + B[gates * H :]
+        bias = [e.const(summed[g * H : (g + 1) * H]) for g in range(gates)]
+    return _Direction(
+        W=[e.const(W[g * H : (g + 1) * H]) for g in range(gates)],
+        R=[e.const(R[g * H : (g + 1) * H]) for g in range(gates)],
+        bias=bias,
+        acts=acts,
+    )
+
+
+def _state(e: _Emitter, init: SSAValue | None, d: int, H: int) -> SSAValue:
+    """The [H] initial state of direction d, from an optional [D, 1, H] operand."""
+    if init is None:
+        return e.const(np.zeros(H, dtype=np.float32))
+    row = e(rnn.SliceOp(init, [d, 0, 0], [1, 1, H], [1, 1, 1]))
+    return e(rnn.ReshapeOp(row, [H]))
+
+
+def _preactivation(
+    b: _Emitter, d: _Direction, g: int, x: SSAValue, h: SSAValue
+) -> SSAValue:
+    """W_g x + R_g h + bias_g."""
+    acc = b(rnn.AddOp(b(rnn.MatVecOp(d.W[g], x)), b(rnn.MatVecOp(d.R[g], h))))
+    if d.bias[g] is not None:
+        acc = b(rnn.AddOp(acc, d.bias[g]))
+    return acc
+
+
+def _lstm_cell(
+    op: rnn.LSTMOp, d: _Direction, peep: list[SSAValue] | None
+) -> Callable[[Block], list[Operation]]:
+    """Builds the body of one LSTM time step (ONNX gate order i, o, f, c)."""
+    clip = op.clip.value.data if op.clip is not None else None
+    f_act, g_act, h_act = d.acts
+
+    def build(block: Block) -> list[Operation]:
+        x, h, c = block.args
+        b = _Emitter()
+
+        def gate(g: int, cell: SSAValue | None = None) -> SSAValue:
+            a = _preactivation(b, d, g, x, h)
+            if peep is not None and cell is not None:
+                a = b(rnn.AddOp(a, b(rnn.MulOp(peep[g], cell))))
+            if clip is not None:
+                a = b(rnn.ClampOp(a, clip))
+            return a
+
+        i = b(rnn.ActivationOp(f_act, gate(0, c)))
+        if op.input_forget is not None:
+            one = b.const(np.ones(h.type.get_shape(), dtype=np.float32))
+            f = b(rnn.SubOp(one, i))
+        else:
+            f = b(rnn.ActivationOp(f_act, gate(2, c)))
+        cand = b(rnn.ActivationOp(g_act, gate(3)))
+        c_new = b(rnn.AddOp(b(rnn.MulOp(f, c)), b(rnn.MulOp(i, cand))))
+        o = b(rnn.ActivationOp(f_act, gate(1, c_new)))
+        h_new = b(rnn.MulOp(o, b(rnn.ActivationOp(h_act, c_new))))
+        b(rnn.YieldOp(h_new, c_new))
+        return b.ops
+
+    return build
+
+
+def _scan(
+    xs: SSAValue, init: list[SSAValue], reverse: bool, build: Callable[[Block], list[Operation]]
+) -> rnn.ScanOp:
+    step = xs.type.get_shape()[1:]
+    block = Block(arg_types=[rnn.TensorType(xs.type.get_element_type(), step), *(v.type for v in init)])
+    block.add_ops(build(block))
+    return rnn.ScanOp(xs, init, Region(block), reverse=reverse)
+
+
+def _stack(e: _Emitter, values: list[SSAValue], shape: list[int], axis: int) -> SSAValue:
+    """Reshape each per-direction value to `shape` and concatenate along `axis`."""
+    parts = [e(rnn.ReshapeOp(v, shape)) for v in values]
+    return parts[0] if len(parts) == 1 else e(rnn.ConcatOp(parts, axis))
+
+
+class LowerLSTM(RewritePattern):
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: rnn.LSTMOp, rewriter: PatternRewriter) -> None:
+        W = _weights(op, op.W, "W")
+        R = _weights(op, op.R, "R")
+        B = _weights(op, op.B, "B")
+        P = _weights(op, op.P, "P")
+        H = op.hidden_size.value.data
+        T, _, I = rnn.shape_of(op.X)
+        direction = rnn.Direction(op.direction.data)
+        D = op.num_directions
+        e = _Emitter()
+        xs = e(rnn.ReshapeOp(op.X, [T, I]))
+        ys, hs, cs = [], [], []
+        for d in range(D):
+            reverse = direction == rnn.Direction.REVERSE or d == 1
+            acts = list(op.activations.data[3 * d : 3 * d + 3])
+            weights = _split_direction(e, W[d], R[d], None if B is None else B[d], 4, acts)
+            peep = None
+            if P is not None and np.any(P[d]):
+                pi, po, pf = np.split(P[d], 3)
+                peep = [e.const(pi), e.const(po), e.const(pf)]
+            init = [_state(e, op.initial_h, d, H), _state(e, op.initial_c, d, H)]
+            scan = _scan(xs, init, reverse, _lstm_cell(op, weights, peep))
+            e.ops.append(scan)
+            ys.append(scan.ys)
+            hs.append(scan.finals[0])
+            cs.append(scan.finals[1])
+        Y = _stack(e, ys, [T, 1, 1, H], 1)
+        Y_h = _stack(e, hs, [1, 1, H], 0)
+        Y_c = _stack(e, cs, [1, 1, H], 0)
+        rewriter.replace(op, e.ops, [Y, Y_h, Y_c])
+
+
+@dataclass(frozen=True)
+class LowerRNNLayers(ModulePass):
+    """Lowers every recurrent layer to per-direction scans of per-timestep cells."""
+
+    name = "lower-rnn-layers"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        PatternRewriteWalker(LowerLSTM(), apply_recursively=False).rewrite_module(op)
+        dce(op)  # the layer's stacked weight constants are now unused

@@ -1,0 +1,48 @@
+"""ercc's dialects, passes and targets, registered lazily for xdsl-opt and ercc-opt."""
+
+from xdsl.universe import Universe
+
+
+def _rnn():
+    from ercc.dialects.rnn import RNN
+
+    return RNN
+
+
+def _circ():
+    from ercc.dialects.circ import CIRC
+
+    return CIRC
+
+
+def _sched():
+    from ercc.dialects.sched import SCHED
+
+    return SCHED
+
+
+def _pass(module: str, cls: str):
+    def get():
+        import importlib
+
+        return getattr(importlib.import_module(f"ercc.passes.{module}"), cls)
+
+    return get
+
+
+def _hls_target():
+    from ercc.backends.hls.target import HLSTarget
+
+    return HLSTarget
+
+
+ERCC_UNIVERSE = Universe(
+    all_dialects={"rnn": _rnn, "circ": _circ, "sched": _sched},
+    all_passes={
+        "lower-rnn-layers": _pass("lower_rnn_layers", "LowerRNNLayers"),
+        "circulant-substitution": _pass("circulant_substitution", "CirculantSubstitution"),
+        "fft-decompose": _pass("fft_decompose", "FFTDecompose"),
+        "loop-schedule": _pass("loop_schedule", "LoopSchedule"),
+    },
+    all_targets={"hls-cpp": _hls_target},
+)
