@@ -146,7 +146,7 @@ class ConstOp(IRDLOperation):
     vectors = prop_def(DenseIntOrFPElementsAttr)
     result = result_def(BlockCirculantType)
     traits = traits_def(Pure(), ConstantLike())
-    assembly_format = "$vectors attr-dict `->` type($result)"
+    assembly_format = "attr-dict $vectors `->` type($result)"
 
     def __init__(self, vectors: DenseIntOrFPElementsAttr, result_type: BlockCirculantType):
         super().__init__(properties={"vectors": vectors}, result_types=[result_type])
@@ -170,7 +170,7 @@ class FreqConstOp(IRDLOperation):
     spectra = prop_def(DenseIntOrFPElementsAttr)
     result = result_def(FreqBlockCirculantType)
     traits = traits_def(Pure(), ConstantLike())
-    assembly_format = "$spectra attr-dict `->` type($result)"
+    assembly_format = "attr-dict $spectra `->` type($result)"
 
     def __init__(self, spectra: DenseIntOrFPElementsAttr, result_type: FreqBlockCirculantType):
         super().__init__(properties={"spectra": spectra}, result_types=[result_type])

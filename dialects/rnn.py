@@ -17,8 +17,8 @@ import numpy as np
 from xdsl.dialects.builtin import (
     ArrayAttr,
     BoolAttr,
+    DenseArrayBase,
     FloatAttr,
-    IntAttr,
     IntegerAttr,
     StringAttr,
     TensorType,
@@ -496,7 +496,8 @@ class ClampOp(_UnaryOp):
 
     name = "rnn.clamp"
     bound = prop_def(FloatAttr)
-    assembly_format = "$input `bound` $bound attr-dict `:` type($input) `->` type($result)"
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
 
     def __init__(self, x: SSAValue, bound: float):
         super().__init__(
@@ -511,7 +512,8 @@ class ClampOp(_UnaryOp):
 
 class _AxisOp(_UnaryOp):
     axis = prop_def(IntegerAttr)
-    assembly_format = "$input `axis` $axis attr-dict `:` type($input) `->` type($result)"
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
 
     def __init__(self, x: SSAValue, axis: int):
         super().__init__(
@@ -572,7 +574,7 @@ class TransposeOp(IRDLOperation):
     name = "rnn.transpose"
     input = operand_def(AnyTensor)
     result = result_def(AnyTensor)
-    perm = prop_def(ArrayAttr[IntAttr])
+    perm = prop_def(DenseArrayBase.constr(i64))
     traits = traits_def(Pure())
     assembly_format = "$input `perm` $perm attr-dict `:` type($input) `->` type($result)"
 
@@ -581,12 +583,12 @@ class TransposeOp(IRDLOperation):
         super().__init__(
             operands=[x],
             result_types=[TensorType(x.type.get_element_type(), [shape[p] for p in perm])],
-            properties={"perm": ArrayAttr(IntAttr(p) for p in perm)},
+            properties={"perm": DenseArrayBase.from_list(i64, list(perm))},
         )
 
     def verify_(self) -> None:
         _check_static(self)
-        perm = [p.data for p in self.perm]
+        perm = list(self.perm.get_values())
         shape = shape_of(self.input)
         if sorted(perm) != list(range(len(shape))):
             raise VerifyException(f"perm {perm} is not a permutation of rank {len(shape)}")
@@ -604,8 +606,8 @@ class SliceOp(IRDLOperation):
     name = "rnn.slice"
     input = operand_def(AnyTensor)
     result = result_def(AnyTensor)
-    offsets = prop_def(ArrayAttr[IntAttr])
-    strides = prop_def(ArrayAttr[IntAttr])
+    offsets = prop_def(DenseArrayBase.constr(i64))
+    strides = prop_def(DenseArrayBase.constr(i64))
     traits = traits_def(Pure())
     assembly_format = (
         "$input `offsets` $offsets `strides` $strides attr-dict `:` type($input) `->` type($result)"
@@ -616,15 +618,15 @@ class SliceOp(IRDLOperation):
             operands=[x],
             result_types=[TensorType(x.type.get_element_type(), sizes)],
             properties={
-                "offsets": ArrayAttr(IntAttr(o) for o in offsets),
-                "strides": ArrayAttr(IntAttr(s) for s in strides),
+                "offsets": DenseArrayBase.from_list(i64, list(offsets)),
+                "strides": DenseArrayBase.from_list(i64, list(strides)),
             },
         )
 
     def verify_(self) -> None:
         _check_static(self)
         shape, out = shape_of(self.input), shape_of(self.result)
-        offs, strides = [o.data for o in self.offsets], [s.data for s in self.strides]
+        offs, strides = list(self.offsets.get_values()), list(self.strides.get_values())
         if not (len(shape) == len(out) == len(offs) == len(strides)):
             raise VerifyException("slice offsets, strides and shapes must have the input's rank")
         for d, (n, m, o, s) in enumerate(zip(shape, out, offs, strides)):
@@ -641,7 +643,8 @@ class ConcatOp(IRDLOperation):
     result = result_def(AnyTensor)
     axis = prop_def(IntegerAttr)
     traits = traits_def(Pure())
-    assembly_format = "$inputs `axis` $axis attr-dict `:` functional-type(operands, results)"
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$inputs attr-dict `:` functional-type(operands, results)"
 
     def __init__(self, inputs: Sequence[SSAValue], axis: int):
         shapes = [shape_of(v) for v in inputs]

@@ -1,0 +1,110 @@
+"""`ercc simulate`: run the compiled kernel's C simulation on a batch of sequences.
+
+The kernel processes one sequence (batch 1). Inputs arrive as onnxruntime
+would take them, with a batch axis of any size N; each sequence is cut out,
+the kernel runs once per sequence, and the outputs are stacked back along
+their own batch axes, so the result has the shapes onnxruntime gives.
+"""
+
+from __future__ import annotations
+
+import os
+import zipfile
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from ercc.compiler.errors import ErccError
+from ercc.compiler.output import write_atomically
+from ercc.compiler.pipeline import CompileOptions, compile_model
+
+
+def load_npz(path: str | os.PathLike, what: str) -> dict[str, np.ndarray]:
+    """All arrays of an .npz file, or an ErccError naming the file."""
+    p = Path(path)
+    if not p.is_file():
+        raise ErccError(f"{what} file not found", file=str(path))
+    try:
+        with np.load(p, allow_pickle=False) as data:
+            return {k: data[k] for k in data.files}
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
+        raise ErccError(f"not a readable .npz file ({' '.join(str(e).split())})", file=str(path)) from e
+
+
+def _batch_size(specs, arrays: dict[str, np.ndarray]) -> int:
+    sizes = {
+        arrays[s.name].shape[s.batch_axis]
+        for s in specs
+        if s.batch_axis is not None and arrays[s.name].ndim == len(s.shape)
+    }
+    if len(sizes) > 1:
+        raise ErccError(f"inputs disagree on the batch size: {sorted(sizes)}")
+    return sizes.pop() if sizes else 1
+
+
+def _check_inputs(specs, arrays: dict[str, np.ndarray], file: str) -> int:
+    """Validate names, ranks, shapes and values; return the batch size N."""
+    missing = [s.name for s in specs if s.name not in arrays]
+    if missing:
+        raise ErccError(
+            f"no array for graph input(s) {', '.join(repr(m) for m in missing)}"
+            f" (the file has {', '.join(repr(k) for k in arrays) or 'no arrays'})",
+            file=file,
+        )
+    n = _batch_size(specs, arrays)
+    for s in specs:
+        a = arrays[s.name]
+        expect = list(s.shape)
+        if s.batch_axis is not None:
+            expect[s.batch_axis] = n
+        if list(a.shape) != expect:
+            raise ErccError(f"input '{s.name}' has shape {list(a.shape)}, the kernel needs {expect}", file=file)
+        if not np.issubdtype(a.dtype, np.number):
+            raise ErccError(f"input '{s.name}' holds {a.dtype}, not numbers", file=file)
+        if not np.all(np.isfinite(a)):
+            raise ErccError(f"input '{s.name}' holds NaN or infinite values", file=file)
+    return n
+
+
+def _per_sequence(spec, array: np.ndarray, n: int) -> np.ndarray:
+    """(N, *kernel shape): sequence b of the batch in the kernel's batch-1 shape."""
+    if spec.batch_axis is None:
+        return np.broadcast_to(array.astype(np.float32), (n, *spec.shape))
+    return np.stack(
+        [np.take(array, [b], axis=spec.batch_axis) for b in range(n)]
+    ).astype(np.float32)
+
+
+def _stack_outputs(spec, results: np.ndarray) -> np.ndarray:
+    """Reassemble (N, *kernel shape) results into the batched ONNX shape."""
+    if spec.batch_axis is None:
+        return results[0]
+    return np.concatenate(list(results), axis=spec.batch_axis)
+
+
+def simulate_arrays(
+    model: str | os.PathLike, arrays: dict[str, np.ndarray], options: CompileOptions, inputs_file: str = "<inputs>"
+) -> dict[str, np.ndarray]:
+    """C-simulate the kernel of `model` on a batch of inputs keyed by graph input name."""
+    from ercc.backends.hls.csim import build_csim
+    from ercc.frontends.signature import sequence_length
+
+    if options.seq_len is None:
+        options = replace(options, seq_len=sequence_length(model, arrays))
+    imported, kernel = compile_model(model, options)
+    n = _check_inputs(imported.inputs, arrays, inputs_file)
+    program = build_csim(kernel)
+    results = program.run([_per_sequence(s, arrays[s.name], n) for s in imported.inputs])
+    return {s.name: _stack_outputs(s, r) for s, r in zip(imported.outputs, results)}
+
+
+def simulate_files(model: str, inputs: str, output: str, options: CompileOptions) -> None:
+    arrays = load_npz(inputs, "inputs")
+    outputs = simulate_arrays(model, arrays, options, inputs_file=inputs)
+
+    def save(tmp: Path) -> None:
+        with tmp.open("wb") as f:
+            np.savez(f, **outputs)
+
+    write_atomically(output, save)

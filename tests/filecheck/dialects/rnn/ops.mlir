@@ -1,0 +1,69 @@
+// RUN: ercc-opt %s | ercc-opt | filecheck %s
+// RUN: %roundtrip | filecheck %s
+
+// CHECK-LABEL: func.func @layer
+func.func @layer(%x: tensor<5x1x3xf32>, %h0: tensor<2x1x4xf32>) -> tensor<5x2x1x4xf32> {
+  %w = arith.constant dense<0.5> : tensor<2x16x3xf32>
+  %r = arith.constant dense<0.25> : tensor<2x16x4xf32>
+  %b = arith.constant dense<0.0> : tensor<2x32xf32>
+  // CHECK: %{{.*}}, %{{.*}}, %{{.*}} = rnn.lstm %x, %w, %r bias(%b : tensor<2x32xf32>) initial_h(%h0 : tensor<2x1x4xf32>) {hidden_size = 4 : i64, direction = "bidirectional", activations = [#rnn.act<sigmoid>, #rnn.act<tanh>, #rnn.act<tanh>, #rnn.act<hard_sigmoid, 0.2, 0.5>, #rnn.act<tanh>, #rnn.act<leaky_relu, 0.1, 0.0>], clip = 3.000000e+00 : f32} : tensor<5x1x3xf32>, tensor<2x16x3xf32>, tensor<2x16x4xf32> -> tensor<5x2x1x4xf32>, tensor<2x1x4xf32>, tensor<2x1x4xf32>
+  %y, %yh, %yc = rnn.lstm %x, %w, %r bias(%b : tensor<2x32xf32>) initial_h(%h0 : tensor<2x1x4xf32>) {hidden_size = 4 : i64, direction = "bidirectional", activations = [#rnn.act<sigmoid>, #rnn.act<tanh>, #rnn.act<tanh>, #rnn.act<hard_sigmoid>, #rnn.act<tanh>, #rnn.act<leaky_relu, 0.1, 0.0>], clip = 3.0 : f32} : tensor<5x1x3xf32>, tensor<2x16x3xf32>, tensor<2x16x4xf32> -> tensor<5x2x1x4xf32>, tensor<2x1x4xf32>, tensor<2x1x4xf32>
+  func.return %y : tensor<5x2x1x4xf32>
+}
+
+// CHECK-LABEL: func.func @head
+func.func @head(%h: tensor<1x4xf32>) -> tensor<1x3xf32> {
+  %w = arith.constant dense<1.0> : tensor<3x4xf32>
+  %c = arith.constant dense<0.5> : tensor<3xf32>
+  // CHECK: %g = rnn.gemm %h, %w bias(%c : tensor<3xf32>) {alpha = 1.000000e+00 : f32, beta = 1.000000e+00 : f32, trans_a = false, trans_b = true} : tensor<1x4xf32>, tensor<3x4xf32> -> tensor<1x3xf32>
+  %g = rnn.gemm %h, %w bias(%c : tensor<3xf32>) {alpha = 1.0 : f32, beta = 1.0 : f32, trans_a = false, trans_b = true} : tensor<1x4xf32>, tensor<3x4xf32> -> tensor<1x3xf32>
+  %wt = arith.constant dense<1.0> : tensor<3x3xf32>
+  // CHECK-NEXT: %wt = arith.constant
+  // CHECK-NEXT: %m = rnn.matmul %g, %wt : (tensor<1x3xf32>, tensor<3x3xf32>) -> tensor<1x3xf32>
+  %m = rnn.matmul %g, %wt : (tensor<1x3xf32>, tensor<3x3xf32>) -> tensor<1x3xf32>
+  // CHECK-NEXT: %s = rnn.sub %m, %c : (tensor<1x3xf32>, tensor<3xf32>) -> tensor<1x3xf32>
+  %s = rnn.sub %m, %c : (tensor<1x3xf32>, tensor<3xf32>) -> tensor<1x3xf32>
+  // CHECK-NEXT: %a = rnn.activation <relu> %s : tensor<1x3xf32> -> tensor<1x3xf32>
+  %a = rnn.activation <relu> %s : tensor<1x3xf32> -> tensor<1x3xf32>
+  // CHECK-NEXT: %k = rnn.clamp %a {bound = 2.000000e+00 : f32} : tensor<1x3xf32> -> tensor<1x3xf32>
+  %k = rnn.clamp %a {bound = 2.0 : f32} : tensor<1x3xf32> -> tensor<1x3xf32>
+  // CHECK-NEXT: %sm = rnn.softmax %k {axis = 1 : i64} : tensor<1x3xf32> -> tensor<1x3xf32>
+  %sm = rnn.softmax %k {axis = 1 : i64} : tensor<1x3xf32> -> tensor<1x3xf32>
+  // CHECK-NEXT: %ls = rnn.log_softmax %sm {axis = 1 : i64} : tensor<1x3xf32> -> tensor<1x3xf32>
+  %ls = rnn.log_softmax %sm {axis = 1 : i64} : tensor<1x3xf32> -> tensor<1x3xf32>
+  func.return %ls : tensor<1x3xf32>
+}
+
+// CHECK-LABEL: func.func @glue
+func.func @glue(%y: tensor<5x1x1x4xf32>) -> tensor<1x8xf32> {
+  // CHECK: %t = rnn.transpose %y perm [2, 0, 1, 3] : tensor<5x1x1x4xf32> -> tensor<1x5x1x4xf32>
+  %t = rnn.transpose %y perm [2, 0, 1, 3] : tensor<5x1x1x4xf32> -> tensor<1x5x1x4xf32>
+  // CHECK-NEXT: %last = rnn.slice %t offsets [0, 4, 0, 0] strides [1, 1, 1, 1] : tensor<1x5x1x4xf32> -> tensor<1x1x1x4xf32>
+  %last = rnn.slice %t offsets [0, 4, 0, 0] strides [1, 1, 1, 1] : tensor<1x5x1x4xf32> -> tensor<1x1x1x4xf32>
+  // CHECK-NEXT: %r = rnn.reshape %last : tensor<1x1x1x4xf32> -> tensor<1x4xf32>
+  %r = rnn.reshape %last : tensor<1x1x1x4xf32> -> tensor<1x4xf32>
+  // CHECK-NEXT: %c = rnn.concat %r, %r {axis = 1 : i64} : (tensor<1x4xf32>, tensor<1x4xf32>) -> tensor<1x8xf32>
+  %c = rnn.concat %r, %r {axis = 1 : i64} : (tensor<1x4xf32>, tensor<1x4xf32>) -> tensor<1x8xf32>
+  func.return %c : tensor<1x8xf32>
+}
+
+// CHECK-LABEL: func.func @cell
+func.func @cell(%x: tensor<5x3xf32>) -> tensor<5x4xf32> {
+  %w = arith.constant dense<1.0> : tensor<4x3xf32>
+  %h0 = arith.constant dense<0.0> : tensor<4xf32>
+  // CHECK: %ys, %hT = rnn.scan reverse %x init(%h0) : (tensor<5x3xf32>, tensor<4xf32>) -> (tensor<5x4xf32>, tensor<4xf32>) {
+  // CHECK-NEXT: ^bb0(%xt: tensor<3xf32>, %h: tensor<4xf32>):
+  // CHECK-NEXT:   %m = rnn.matvec %w, %xt : (tensor<4x3xf32>, tensor<3xf32>) -> tensor<4xf32>
+  // CHECK-NEXT:   %a = rnn.add %m, %h : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  // CHECK-NEXT:   %p = rnn.mul %a, %a : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+  // CHECK-NEXT:   rnn.yield %p : tensor<4xf32>
+  // CHECK-NEXT: }
+  %ys, %hT = rnn.scan reverse %x init(%h0) : (tensor<5x3xf32>, tensor<4xf32>) -> (tensor<5x4xf32>, tensor<4xf32>) {
+  ^bb0(%xt: tensor<3xf32>, %h: tensor<4xf32>):
+    %m = rnn.matvec %w, %xt : (tensor<4x3xf32>, tensor<3xf32>) -> tensor<4xf32>
+    %a = rnn.add %m, %h : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+    %p = rnn.mul %a, %a : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+    rnn.yield %p : tensor<4xf32>
+  }
+  func.return %ys : tensor<5x4xf32>
+}
