@@ -43,15 +43,18 @@ def _batch_size(specs, arrays: dict[str, np.ndarray]) -> int:
     return sizes.pop() if sizes else 1
 
 
-def _check_inputs(specs, arrays: dict[str, np.ndarray], file: str) -> int:
-    """Validate names, ranks, shapes and values; return the batch size N."""
-    missing = [s.name for s in specs if s.name not in arrays]
+def _check_names(names: list[str], arrays: dict[str, np.ndarray], file: str) -> None:
+    missing = [n for n in names if n not in arrays]
     if missing:
         raise ErccError(
             f"no array for graph input(s) {', '.join(repr(m) for m in missing)}"
             f" (the file has {', '.join(repr(k) for k in arrays) or 'no arrays'})",
             file=file,
         )
+
+
+def _check_inputs(specs, arrays: dict[str, np.ndarray], file: str) -> int:
+    """Validate ranks, shapes and values; return the batch size N."""
     n = _batch_size(specs, arrays)
     for s in specs:
         a = arrays[s.name]
@@ -88,10 +91,13 @@ def simulate_arrays(
 ) -> dict[str, np.ndarray]:
     """C-simulate the kernel of `model` on a batch of inputs keyed by graph input name."""
     from ercc.backends.hls.csim import build_csim
-    from ercc.frontends.signature import sequence_length
+    from ercc.frontends.canonicalize import load
+    from ercc.frontends.signature import graph_inputs, sequence_length
 
+    proto, _ = load(model)
+    _check_names([i.name for i in graph_inputs(proto.graph)], arrays, inputs_file)
     if options.seq_len is None:
-        options = replace(options, seq_len=sequence_length(model, arrays))
+        options = replace(options, seq_len=sequence_length(proto, arrays))
     imported, kernel = compile_model(model, options)
     n = _check_inputs(imported.inputs, arrays, inputs_file)
     program = build_csim(kernel)

@@ -1,0 +1,5 @@
+"""`python -m ercc` is the `ercc` command."""
+
+from ercc.compiler.cli import main
+
+main()

@@ -1,0 +1,158 @@
+"""Properties of the emitted text: determinism, synthesizable shape, pragmas, names, errors."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import numpy as np
+import pytest
+from xdsl.context import Context
+
+from hls_helpers import dense, parse
+from ercc.backends.hls.emitter import c_identifier, emit_hls
+from ercc.backends.hls.target import HLSTarget
+from ercc.compiler.errors import ErccError
+from ercc.numerics.circulant import fft_matvec, spectrum
+
+_RNG = np.random.default_rng(7)
+_VECTORS = _RNG.normal(size=(2, 3, 4)).astype(np.float32)
+_SPECTRA = np.stack([spectrum(_VECTORS).real, spectrum(_VECTORS).imag], axis=-1).astype(np.float32)
+_W = _RNG.normal(size=(4, 3)).astype(np.float32)
+
+# A kernel touching every emitter path, with schedules and partitions.
+EVERYTHING = f"""
+func.func @"ercc kernel"(%x: tensor<5x3xf32>, %z: tensor<2x12xf32>) -> (tensor<5x4xf32>, tensor<8xf32>, tensor<12x2xf32>)
+    attributes {{ercc.input_names = ["input.1", "for"], ercc.output_names = ["y", "v_xt", "3d"]}} {{
+  %h0 = arith.constant dense<0.0> : tensor<4xf32>
+  %w = arith.constant {{sched.partition = #sched.partition<cyclic, 2>}} {dense(_W)} : tensor<4x3xf32>
+  %f = circ.freq_const {{sched.partition = #sched.partition<complete, 1>}} {dense(_SPECTRA)} : tensor<2x3x3x2xf32> -> !circ.fbc<8x12, 4, f32>
+  %ys, %hT = rnn.scan reverse %x init(%h0) {{sched.loop = #sched.loop<ii = 2, unroll = 1>}} : (tensor<5x3xf32>, tensor<4xf32>) -> (tensor<5x4xf32>, tensor<4xf32>) {{
+  ^bb0(%xt: tensor<3xf32>, %h: tensor<4xf32>):
+    %a = rnn.matvec %w, %xt {{sched.loop = #sched.loop<ii = 1, unroll = 4>}} : (tensor<4x3xf32>, tensor<3xf32>) -> tensor<4xf32>
+    %s = rnn.add %a, %h : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+    %t = rnn.activation <hard_sigmoid, 0.2, 0.5> %s : tensor<4xf32> -> tensor<4xf32>
+    rnn.yield %t : tensor<4xf32>
+  }}
+  %flat = rnn.reshape %z : tensor<2x12xf32> -> tensor<24xf32>
+  %x12 = rnn.slice %flat offsets [0] strides [2] : tensor<24xf32> -> tensor<12xf32>
+  %xf = circ.rfft %x12 : tensor<12xf32> -> !circ.spectrum<3, 4, f32>
+  %yf = circ.freq_mac %f, %xf : !circ.fbc<8x12, 4, f32>, !circ.spectrum<3, 4, f32> -> !circ.spectrum<2, 4, f32>
+  %y8 = circ.irfft %yf : !circ.spectrum<2, 4, f32> -> tensor<8xf32>
+  %sm = rnn.softmax %y8 {{axis = 0 : i64}} : tensor<8xf32> -> tensor<8xf32>
+  %tz = rnn.transpose %z perm [1, 0] : tensor<2x12xf32> -> tensor<12x2xf32>
+  func.return %ys, %sm, %tz : tensor<5x4xf32>, tensor<8xf32>, tensor<12x2xf32>
+}}"""
+
+
+@pytest.fixture(scope="module")
+def source() -> str:
+    return emit_hls(parse(EVERYTHING)).source
+
+
+def test_everything_runs(run_ir):
+    x, z = _RNG.normal(size=(2, 5, 3)), _RNG.normal(size=(2, 2, 12))
+    ys, sm, tz = run_ir(EVERYTHING, [x, z])
+    h, want_ys = np.zeros(4), np.zeros((5, 4))
+    for t in reversed(range(5)):
+        h = np.clip(0.2 * (_W.astype(np.float64) @ x[1, t] + h) + 0.5, 0, 1)
+        want_ys[t] = h
+    logits = fft_matvec(_VECTORS.astype(np.float64), z[1].reshape(-1)[::2], 8)
+    np.testing.assert_allclose(ys[1], want_ys, atol=1e-5)
+    np.testing.assert_allclose(sm[1], np.exp(logits) / np.exp(logits).sum(), atol=1e-5)
+    np.testing.assert_array_equal(tz, z.transpose(0, 2, 1).astype(np.float32))
+
+
+def test_deterministic():
+    assert emit_hls(parse(EVERYTHING)).source == emit_hls(parse(EVERYTHING)).source
+
+
+def test_synthesizable_shape(source):
+    for banned in (r"\bnew\b", r"\bmalloc\b", r"\bfree\b", r"std::vector", r"\bvirtual\b", r"\bwhile\b", r"\bgoto\b"):
+        assert not re.search(banned, source), banned
+    loops = re.findall(r"^\s*(\w+): for \((.*?)\)", source, flags=re.MULTILINE)
+    assert len(loops) == source.count("for (")  # every loop is labelled
+    for label, header in loops:
+        assert re.fullmatch(r"int (\w+) = 0; \1 < \d+; \1\+\+", header), (label, header)
+    labels = [label for label, _ in loops]
+    assert len(labels) == len(set(labels))
+    # No recursion: each function body calls only functions defined before it.
+    functions = re.findall(r"^(?:static )?void (\w+)\(", source, flags=re.MULTILINE)
+    for i, name in enumerate(functions):
+        body = source.split(f"void {name}(", 1)[1].split("\n}\n", 1)[0]
+        assert not any(re.search(rf"\b{callee}\(", body) for callee in functions[i:])
+
+
+def test_signature_and_names(source):
+    kernel = emit_hls(parse(EVERYTHING))
+    assert kernel.top == "ercc_kernel"
+    assert [(p.name, p.c_name, p.shape) for p in kernel.inputs] == [
+        ("input.1", "input_1", (5, 3)),
+        ("for", "for_", (2, 12)),
+    ]
+    assert [(p.c_name, p.shape) for p in kernel.outputs] == [("y", (5, 4)), ("v_xt", (8,)), ("p3d", (12, 2))]
+    assert "void ercc_kernel(\n    const data_t input_1[15],  // input.1: [5, 3]\n" in source
+    assert "    data_t p3d[24]  // 3d: [12, 2]\n) {" in source
+    assert "typedef float data_t;" in source and "#include <cmath>" in source
+    assert "ap_fixed" not in source
+    # The output named like a local ("v_xt") makes the local for %xt take another name.
+    assert "    data_t v_xt_1[3];\n" in source
+
+
+def test_fallback_port_names():
+    kernel = emit_hls(parse(EVERYTHING.replace('attributes {ercc.input_names = ["input.1", "for"], ercc.output_names = ["y", "v_xt", "3d"]}', "")))
+    assert [p.c_name for p in kernel.inputs + kernel.outputs] == ["in0", "in1", "out0", "out1", "out2"]
+
+
+def test_constants_are_file_scope_tables(source):
+    table = source.split("static const data_t c_w[12] = {\n", 1)[1].split("\n};", 1)[0]
+    assert [len(row.split(",")) - row.endswith(",") for row in table.splitlines()] == [8, 4]
+    assert source.index("static const data_t c_w") < source.index("void ercc_kernel(")
+
+
+def test_pragmas(source):
+    top = source.split("void ercc_kernel(", 1)[1]
+    assert "#pragma HLS array_partition variable=c_w cyclic factor=2 dim=1" in top
+    assert "#pragma HLS array_partition variable=c_f complete dim=1" in top
+    matvec = re.search(r"(\w+)_r: for .*?\n\s*#pragma HLS pipeline II=1\n.*?_k: for .*?\n\s*#pragma HLS unroll factor=4", top, re.S)
+    assert matvec is not None
+    assert re.search(r"scan\d+_t: for .*?\n\s*#pragma HLS pipeline II=2\n", top)
+    assert top.count("#pragma HLS pipeline") == 2 and top.count("#pragma HLS unroll") == 1
+
+
+def test_literals_round_trip():
+    kernel = emit_hls(parse(EVERYTHING))
+    literals = re.findall(r"(-?[\d.]+(?:e[-+]\d+)?)f\b", kernel.source.split("c_w[12] = {", 1)[1].split("};", 1)[0])
+    np.testing.assert_array_equal(np.array(literals, dtype=np.float32), _W.reshape(-1))
+
+
+def test_target_writes_the_source(source):
+    out = io.StringIO()
+    HLSTarget().emit(Context(), parse(EVERYTHING), out)
+    assert out.getvalue() == source
+    assert HLSTarget.name == "hls-cpp"
+
+
+def test_unsupported_op_is_a_user_error():
+    text = """func.func @k(%x: tensor<4xf32>) -> tensor<4xf32> {
+  %y = arith.addf %x, %x : tensor<4xf32>
+  func.return %y : tensor<4xf32>
+}"""
+    with pytest.raises(ErccError, match="cannot emit 'arith.addf'"):
+        emit_hls(parse(text))
+
+
+def test_unsupported_element_type_is_a_user_error():
+    text = """func.func @k(%x: tensor<4xf64>) -> tensor<4xf64> {
+  func.return %x : tensor<4xf64>
+}"""
+    with pytest.raises(ErccError, match="element type f64"):
+        emit_hls(parse(text))
+
+
+@pytest.mark.parametrize(
+    "name,ident",
+    [("x", "x"), ("input.1", "input_1"), ("1x", "p1x"), ("_h", "p_h"), ("int", "int_"), ("i0", "i0_"), ("acc", "acc_"), ("", "fb")],
+)
+def test_c_identifier(name, ident):
+    assert c_identifier(name, "fb") == ident
