@@ -288,6 +288,157 @@ class LSTMOp(IRDLOperation):
             )
 
 
+def _layer_props(
+    hidden_size: int, direction: Direction, activations: Sequence[ActivationAttr], clip: float | None
+) -> dict[str, Attribute]:
+    props: dict[str, Attribute] = {
+        "hidden_size": IntegerAttr(hidden_size, i64),
+        "direction": StringAttr(direction.value),
+        "activations": ArrayAttr(activations),
+    }
+    if clip is not None:
+        props["clip"] = FloatAttr(clip, f32)
+    return props
+
+
+@irdl_op_definition
+class GRUOp(IRDLOperation):
+    """An ONNX GRU layer (gate order z, r, h), layout 0, one sequence.
+
+    Shapes: X [T, 1, I], W [D, 3H, I], R [D, 3H, H], B [D, 6H], initial_h
+    [D, 1, H]; results Y [T, D, 1, H], Y_h [D, 1, H]. Two activations per
+    direction (f for z and r, g for the candidate).
+    """
+
+    name = "rnn.gru"
+
+    X = operand_def(AnyTensor)
+    W = operand_def(AnyTensor)
+    R = operand_def(AnyTensor)
+    B = opt_operand_def(AnyTensor)
+    initial_h = opt_operand_def(AnyTensor)
+
+    Y = result_def(AnyTensor)
+    Y_h = result_def(AnyTensor)
+
+    hidden_size = prop_def(IntegerAttr)
+    direction = prop_def(StringAttr)
+    activations = prop_def(ArrayAttr[ActivationAttr])
+    clip = opt_prop_def(FloatAttr)
+    linear_before_reset = opt_prop_def(UnitAttr)
+
+    irdl_options = (AttrSizedOperandSegments(as_property=True), ParsePropInAttrDict())
+    traits = traits_def(Pure())
+
+    assembly_format = (
+        "$X `,` $W `,` $R (`bias` `(` $B^ `:` type($B) `)`)?"
+        " (`initial_h` `(` $initial_h^ `:` type($initial_h) `)`)? attr-dict"
+        " `:` type($X) `,` type($W) `,` type($R) `->` type($Y) `,` type($Y_h)"
+    )
+
+    GATES: ClassVar[int] = 3
+
+    def __init__(
+        self,
+        X: SSAValue,
+        W: SSAValue,
+        R: SSAValue,
+        B: SSAValue | None,
+        initial_h: SSAValue | None,
+        *,
+        hidden_size: int,
+        direction: Direction,
+        activations: Sequence[ActivationAttr],
+        clip: float | None = None,
+        linear_before_reset: bool = False,
+    ):
+        T, _, _ = shape_of(X)
+        D = 2 if direction == Direction.BIDIRECTIONAL else 1
+        el = X.type.get_element_type()
+        props = _layer_props(hidden_size, direction, activations, clip)
+        if linear_before_reset:
+            props["linear_before_reset"] = UnitAttr()
+        super().__init__(
+            operands=[X, W, R, _opt(B), _opt(initial_h)],
+            result_types=[TensorType(el, [T, D, 1, hidden_size]), TensorType(el, [D, 1, hidden_size])],
+            properties=props,
+        )
+
+    @property
+    def num_directions(self) -> int:
+        return 2 if self.direction.data == Direction.BIDIRECTIONAL else 1
+
+    def verify_(self) -> None:
+        _check_static(self)
+        _verify_recurrent(self, self.GATES, expected_acts=2)
+
+
+@irdl_op_definition
+class RNNOp(IRDLOperation):
+    """An ONNX (Elman) RNN layer, layout 0, one sequence: h' = f(W x + R h + Wb + Rb).
+
+    Shapes: X [T, 1, I], W [D, H, I], R [D, H, H], B [D, 2H], initial_h
+    [D, 1, H]; results Y [T, D, 1, H], Y_h [D, 1, H]. One activation per direction.
+    """
+
+    name = "rnn.rnn"
+
+    X = operand_def(AnyTensor)
+    W = operand_def(AnyTensor)
+    R = operand_def(AnyTensor)
+    B = opt_operand_def(AnyTensor)
+    initial_h = opt_operand_def(AnyTensor)
+
+    Y = result_def(AnyTensor)
+    Y_h = result_def(AnyTensor)
+
+    hidden_size = prop_def(IntegerAttr)
+    direction = prop_def(StringAttr)
+    activations = prop_def(ArrayAttr[ActivationAttr])
+    clip = opt_prop_def(FloatAttr)
+
+    irdl_options = (AttrSizedOperandSegments(as_property=True), ParsePropInAttrDict())
+    traits = traits_def(Pure())
+
+    assembly_format = (
+        "$X `,` $W `,` $R (`bias` `(` $B^ `:` type($B) `)`)?"
+        " (`initial_h` `(` $initial_h^ `:` type($initial_h) `)`)? attr-dict"
+        " `:` type($X) `,` type($W) `,` type($R) `->` type($Y) `,` type($Y_h)"
+    )
+
+    GATES: ClassVar[int] = 1
+
+    def __init__(
+        self,
+        X: SSAValue,
+        W: SSAValue,
+        R: SSAValue,
+        B: SSAValue | None,
+        initial_h: SSAValue | None,
+        *,
+        hidden_size: int,
+        direction: Direction,
+        activations: Sequence[ActivationAttr],
+        clip: float | None = None,
+    ):
+        T, _, _ = shape_of(X)
+        D = 2 if direction == Direction.BIDIRECTIONAL else 1
+        el = X.type.get_element_type()
+        super().__init__(
+            operands=[X, W, R, _opt(B), _opt(initial_h)],
+            result_types=[TensorType(el, [T, D, 1, hidden_size]), TensorType(el, [D, 1, hidden_size])],
+            properties=_layer_props(hidden_size, direction, activations, clip),
+        )
+
+    @property
+    def num_directions(self) -> int:
+        return 2 if self.direction.data == Direction.BIDIRECTIONAL else 1
+
+    def verify_(self) -> None:
+        _check_static(self)
+        _verify_recurrent(self, self.GATES, expected_acts=1)
+
+
 def _opt(v: SSAValue | None) -> list[SSAValue]:
     return [] if v is None else [v]
 
@@ -329,6 +480,8 @@ def _verify_recurrent(op: IRDLOperation, gates: int, expected_acts: int) -> None
     expect_y = (T, D, 1, H)
     if shape_of(op.results[0]) != expect_y:
         raise VerifyException(f"Y must have shape {list(expect_y)}, got {list(shape_of(op.results[0]))}")
+    if shape_of(op.results[1]) != (D, 1, H):
+        raise VerifyException(f"Y_h must have shape {[D, 1, H]}, got {list(shape_of(op.results[1]))}")
 
 
 @irdl_op_definition
@@ -784,6 +937,8 @@ RNN = Dialect(
     "rnn",
     [
         LSTMOp,
+        GRUOp,
+        RNNOp,
         GemmOp,
         MatMulOp,
         AddOp,

@@ -335,9 +335,53 @@ def _lstm(imp: _Importer, node: onnx.NodeProto) -> None:
             imp.set_output(node, i, value)
 
 
-@_converts("GRU", "RNN")
-def _not_yet(imp: _Importer, node: onnx.NodeProto) -> None:
-    raise imp.error(node, f"{node.op_type} is not supported yet")
+def _single_state_layer(imp: _Importer, node: onnx.NodeProto, gates: int, default_acts: list[str], make) -> None:
+    """GRU and RNN: like LSTM without a cell state (inputs X, W, R, B, sequence_lens, initial_h)."""
+    layout = attr(node, "layout", 0)
+    X = _to_layout0(imp, imp.input(node, 0), layout)
+    assert X is not None
+    W, R = _weight(imp, node, 1, "W"), _weight(imp, node, 2, "R")
+    B = _weight(imp, node, 3, "B")
+    _check_sequence_lens(imp, node, shape_of(X)[0])
+    h0 = _to_layout0(imp, imp.input(node, 5), layout)
+    direction = _direction(imp, node)
+    D = 2 if direction == Direction.BIDIRECTIONAL else 1
+    H = attr(node, "hidden_size", shape_of(R)[-1])  # type: ignore[union-attr]
+    I = shape_of(X)[2]
+    _check_weight_shapes(
+        imp, node, {"W": W, "R": R, "B": B},
+        {"W": (D, gates * H, I), "R": (D, gates * H, H), "B": (D, 2 * gates * H)},
+    )
+    op = imp.emit(
+        make(
+            X, W, R, B, h0,
+            hidden_size=H,
+            direction=direction,
+            activations=_recurrent_activations(imp, node, default_acts, D),
+            clip=attr(node, "clip"),
+        )
+    )
+    perms = ([2, 0, 1, 3], [1, 0, 2])
+    for i, (value, perm) in enumerate(zip(op.results, perms)):
+        if i < len(node.output) and node.output[i]:
+            if layout == 1:
+                value = imp.emit(rnn.TransposeOp(value, perm)).results[0]
+            imp.set_output(node, i, value)
+
+
+@_converts("GRU")
+def _gru(imp: _Importer, node: onnx.NodeProto) -> None:
+    linear = bool(attr(node, "linear_before_reset", 0))
+
+    def make(*args, **kwargs):
+        return rnn.GRUOp(*args, **kwargs, linear_before_reset=linear)
+
+    _single_state_layer(imp, node, 3, ["sigmoid", "tanh"], make)
+
+
+@_converts("RNN")
+def _rnn(imp: _Importer, node: onnx.NodeProto) -> None:
+    _single_state_layer(imp, node, 1, ["tanh"], rnn.RNNOp)
 
 
 # --------------------------------------------------------------------------- #

@@ -16,6 +16,7 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
+    GreedyRewritePatternApplier,
     PatternRewriter,
     PatternRewriteWalker,
     RewritePattern,
@@ -42,7 +43,7 @@ class _Emitter:
         return self(dense_constant(array))
 
 
-def _weights(op: rnn.LSTMOp, operand: SSAValue | None, name: str) -> np.ndarray | None:
+def _weights(op: Operation, operand: SSAValue | None, name: str) -> np.ndarray | None:
     if operand is None:
         return None
     value = constant_value(operand)
@@ -179,6 +180,122 @@ class LowerLSTM(RewritePattern):
         rewriter.replace(op, e.ops, [Y, Y_h, Y_c])
 
 
+def _gru_cell(
+    op: rnn.GRUOp, d: _Direction, rb_h: SSAValue | None
+) -> Callable[[Block], list[Operation]]:
+    """Builds the body of one GRU time step (ONNX gate order z, r, h).
+
+    Without linear_before_reset the candidate is g(W_h x + R_h (r * h) + b_h);
+    with it, g(W_h x + r * (R_h h + Rb_h) + Wb_h): the recurrent bias `rb_h`
+    stays inside the reset product, and `d.bias[2]` holds Wb_h alone.
+    """
+    clip = op.clip.value.data if op.clip is not None else None
+    f_act, g_act = d.acts
+    linear = op.linear_before_reset is not None
+
+    def build(block: Block) -> list[Operation]:
+        x, h = block.args
+        b = _Emitter()
+
+        def clipped(a: SSAValue) -> SSAValue:
+            return b(rnn.ClampOp(a, clip)) if clip is not None else a
+
+        z = b(rnn.ActivationOp(f_act, clipped(_preactivation(b, d, 0, x, h))))
+        r = b(rnn.ActivationOp(f_act, clipped(_preactivation(b, d, 1, x, h))))
+        wx = b(rnn.MatVecOp(d.W[2], x))
+        if linear:
+            rh = b(rnn.MatVecOp(d.R[2], h))
+            if rb_h is not None:
+                rh = b(rnn.AddOp(rh, rb_h))
+            rh = b(rnn.MulOp(r, rh))
+        else:
+            rh = b(rnn.MatVecOp(d.R[2], b(rnn.MulOp(r, h))))
+        a = b(rnn.AddOp(wx, rh))
+        if d.bias[2] is not None:
+            a = b(rnn.AddOp(a, d.bias[2]))
+        cand = b(rnn.ActivationOp(g_act, clipped(a)))
+        one = b.const(np.ones(h.type.get_shape(), dtype=np.float32))
+        keep = b(rnn.MulOp(b(rnn.SubOp(one, z)), cand))
+        h_new = b(rnn.AddOp(keep, b(rnn.MulOp(z, h))))
+        b(rnn.YieldOp(h_new))
+        return b.ops
+
+    return build
+
+
+def _rnn_cell(op: rnn.RNNOp, d: _Direction) -> Callable[[Block], list[Operation]]:
+    """Builds the body of one Elman RNN time step: h' = f(W x + R h + b)."""
+    clip = op.clip.value.data if op.clip is not None else None
+    (f_act,) = d.acts
+
+    def build(block: Block) -> list[Operation]:
+        x, h = block.args
+        b = _Emitter()
+        a = _preactivation(b, d, 0, x, h)
+        if clip is not None:
+            a = b(rnn.ClampOp(a, clip))
+        b(rnn.YieldOp(b(rnn.ActivationOp(f_act, a))))
+        return b.ops
+
+    return build
+
+
+def _lower_single_state(
+    op: rnn.GRUOp | rnn.RNNOp,
+    rewriter: PatternRewriter,
+    acts_per_direction: int,
+    cell: Callable[[_Emitter, _Direction, np.ndarray | None], Callable[[Block], list[Operation]]],
+) -> None:
+    """Shared driver of the GRU and RNN lowerings: one state h, results Y and Y_h."""
+    W = _weights(op, op.W, "W")
+    R = _weights(op, op.R, "R")
+    B = _weights(op, op.B, "B")
+    H = op.hidden_size.value.data
+    T, _, I = rnn.shape_of(op.X)
+    direction = rnn.Direction(op.direction.data)
+    e = _Emitter()
+    xs = e(rnn.ReshapeOp(op.X, [T, I]))
+    ys, hs = [], []
+    for d in range(op.num_directions):
+        reverse = direction == rnn.Direction.REVERSE or d == 1
+        n = acts_per_direction
+        acts = list(op.activations.data[n * d : n * d + n])
+        Bd = None if B is None else B[d]
+        weights = _split_direction(e, W[d], R[d], Bd, op.GATES, acts)
+        init = [_state(e, op.initial_h, d, H)]
+        scan = _scan(xs, init, reverse, cell(e, weights, Bd))
+        e.ops.append(scan)
+        ys.append(scan.ys)
+        hs.append(scan.finals[0])
+    Y = _stack(e, ys, [T, 1, 1, H], 1)
+    Y_h = _stack(e, hs, [1, 1, H], 0)
+    rewriter.replace(op, e.ops, [Y, Y_h])
+
+
+class LowerGRU(RewritePattern):
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: rnn.GRUOp, rewriter: PatternRewriter) -> None:
+        H = op.hidden_size.value.data
+
+        def cell(e: _Emitter, d: _Direction, B: np.ndarray | None):
+            rb_h = None
+            if op.linear_before_reset is not None:
+                # Rb_h goes inside r * (R_h h + Rb_h); only Wb_h is added outside.
+                wb_h = None if B is None else B[2 * H : 3 * H]
+                rb_h_arr = None if B is None else B[5 * H : 6 * H]
+                d.bias[2] = e.const(wb_h) if wb_h is not None and np.any(wb_h) else None
+                rb_h = e.const(rb_h_arr) if rb_h_arr is not None and np.any(rb_h_arr) else None
+            return _gru_cell(op, d, rb_h)
+
+        _lower_single_state(op, rewriter, 2, cell)
+
+
+class LowerRNN(RewritePattern):
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: rnn.RNNOp, rewriter: PatternRewriter) -> None:
+        _lower_single_state(op, rewriter, 1, lambda e, d, B: _rnn_cell(op, d))
+
+
 @dataclass(frozen=True)
 class LowerRNNLayers(ModulePass):
     """Lowers every recurrent layer to per-direction scans of per-timestep cells."""
@@ -186,5 +303,8 @@ class LowerRNNLayers(ModulePass):
     name = "lower-rnn-layers"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        PatternRewriteWalker(LowerLSTM(), apply_recursively=False).rewrite_module(op)
+        PatternRewriteWalker(
+            GreedyRewritePatternApplier([LowerLSTM(), LowerGRU(), LowerRNN()]),
+            apply_recursively=False,
+        ).rewrite_module(op)
         dce(op)  # the layer's stacked weight constants are now unused

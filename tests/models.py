@@ -115,6 +115,119 @@ def make_lstm_model(
     return _save(model, path)
 
 
+_GATES = {"GRU": 3, "RNN": 1}
+
+
+def make_single_state_model(
+    op_type: str,
+    path: str | os.PathLike | None = None,
+    *,
+    T: int = 5,
+    I: int = 3,
+    H: int = 4,
+    batch: int = 1,
+    direction: str = "forward",
+    layout: int = 0,
+    bias: bool = True,
+    initial_state: bool = False,
+    seed: int = 0,
+    clip: float | None = None,
+    activations: list[str] | None = None,
+    linear_before_reset: int | None = None,
+    opset: int = OPSET,
+) -> onnx.ModelProto:
+    """A single ONNX GRU or RNN node: inputs X (and initial_h), outputs Y and Y_h."""
+    rng = np.random.default_rng(seed)
+    D = _DIRECTIONS[direction]
+    G = _GATES[op_type]
+    x_shape = [T, batch, I] if layout == 0 else [batch, T, I]
+    state_shape = [D, batch, H] if layout == 0 else [batch, D, H]
+    y_shape = [T, D, batch, H] if layout == 0 else [batch, T, D, H]
+
+    def weight(name: str, *shape: int) -> onnx.TensorProto:
+        return numpy_helper.from_array((rng.standard_normal(shape) * 0.5).astype(np.float32), name)
+
+    inits = [weight("W", D, G * H, I), weight("R", D, G * H, H)]
+    inputs = [helper.make_tensor_value_info("X", TensorProto.FLOAT, x_shape)]
+    node_inputs = ["X", "W", "R", "", "", ""]
+    if bias:
+        inits.append(weight("B", D, 2 * G * H))
+        node_inputs[3] = "B"
+    if initial_state:
+        inputs.append(helper.make_tensor_value_info("initial_h", TensorProto.FLOAT, state_shape))
+        node_inputs[5] = "initial_h"
+    while node_inputs[-1] == "":
+        node_inputs.pop()
+    attrs: dict[str, object] = {"hidden_size": H, "direction": direction}
+    if layout:
+        attrs["layout"] = layout
+    if clip is not None:
+        attrs["clip"] = clip
+    if activations is not None:
+        attrs["activations"] = activations
+    if linear_before_reset is not None:
+        attrs["linear_before_reset"] = linear_before_reset
+    node = helper.make_node(op_type, node_inputs, ["Y", "Y_h"], name=f"{op_type.lower()}_0", **attrs)
+    graph = helper.make_graph(
+        [node],
+        op_type.lower(),
+        inputs,
+        [
+            helper.make_tensor_value_info("Y", TensorProto.FLOAT, y_shape),
+            helper.make_tensor_value_info("Y_h", TensorProto.FLOAT, state_shape),
+        ],
+        initializer=inits,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    return _save(model, path)
+
+
+def make_gru_model(path=None, **kwargs) -> onnx.ModelProto:
+    return make_single_state_model("GRU", path, **kwargs)
+
+
+def make_rnn_model(path=None, **kwargs) -> onnx.ModelProto:
+    return make_single_state_model("RNN", path, **kwargs)
+
+
+def export_torch_gru_classifier(
+    path: str | os.PathLike,
+    *,
+    input_size: int = 13,
+    hidden_size: int = 16,
+    num_classes: int = 10,
+    seq_len: int = 20,
+    seed: int = 0,
+) -> onnx.ModelProto:
+    """Export nn.GRU (batch_first) + nn.Linear on the last step with the legacy exporter."""
+    import torch
+    from torch import nn
+
+    class Classifier(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.gru = nn.GRU(input_size, hidden_size, batch_first=True)
+            self.head = nn.Linear(hidden_size, num_classes)
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            y, _ = self.gru(x)
+            return self.head(y[:, -1, :])
+
+    torch.manual_seed(seed)
+    net = Classifier().eval()
+    path = os.fspath(path)
+    torch.onnx.export(
+        net, (torch.randn(1, seq_len, input_size),), path, input_names=["x"], output_names=["logits"],
+        opset_version=OPSET, dynamo=False,
+        dynamic_axes={"x": {0: "batch", 1: "seq"}, "logits": {0: "batch"}},
+    )
+    model = onnx.load(path)
+    if model.ir_version > IR_VERSION:
+        model.ir_version = IR_VERSION
+        onnx.save(model, path)
+    return model
+
+
 def export_torch_lstm_classifier(
     path: str | os.PathLike,
     *,

@@ -14,7 +14,7 @@ from ercc.compiler.errors import ErccError
 from ercc.dialects import rnn
 from ercc.dialects.rnn import shape_of
 from ercc.frontends.onnx_import import ImportedModel, TensorSpec, import_onnx
-from models import IR_VERSION, make_lstm_model, run_onnxruntime
+from models import IR_VERSION, make_gru_model, make_lstm_model, make_rnn_model, run_onnxruntime
 
 
 def _func(imported: ImportedModel) -> func.FuncOp:
@@ -335,17 +335,36 @@ def test_unsupported_op_names_node_and_op():
     assert e.value.node == "node 'cos_0' (Cos)"
 
 
-def test_gru_is_not_supported_yet():
-    model = make_lstm_model()
-    model.graph.node[0].op_type = "GRU"
-    W = next(t for t in model.graph.initializer if t.name == "W")
-    W.CopyFrom(numpy_helper.from_array(_f32(1, 12, 3), "W"))
-    for name, shape in (("R", (1, 12, 4)), ("B", (1, 24))):
-        t = next(t for t in model.graph.initializer if t.name == name)
-        t.CopyFrom(numpy_helper.from_array(_f32(*shape), name))
-    with pytest.raises(ErccError, match="GRU is not supported yet") as e:
+def test_gru_imports_with_its_attributes():
+    model = make_gru_model(
+        direction="bidirectional", linear_before_reset=1, clip=1.5,
+        activations=["HardSigmoid", "Tanh", "Sigmoid", "Relu"],
+    )
+    (op,) = [op for op in _func(import_onnx(model)).walk() if isinstance(op, rnn.GRUOp)]
+    assert op.linear_before_reset is not None
+    assert op.clip is not None and op.clip.value.data == 1.5
+    assert [a.activation for a in op.activations.data] == [
+        rnn.ActivationKind.HARD_SIGMOID, rnn.ActivationKind.TANH,
+        rnn.ActivationKind.SIGMOID, rnn.ActivationKind.RELU,
+    ]
+    assert shape_of(op.W) == (2, 12, 3) and shape_of(op.Y_h) == (2, 1, 4)
+
+
+def test_rnn_imports_layout_1():
+    model = make_rnn_model(layout=1, batch=1, initial_state=True)
+    imported = import_onnx(model)
+    (op,) = [op for op in _func(imported).walk() if isinstance(op, rnn.RNNOp)]
+    assert [a.activation for a in op.activations.data] == [rnn.ActivationKind.TANH]
+    assert _op_counts(imported)["rnn.transpose"] == 4  # X, initial_h in; Y, Y_h out
+
+
+def test_gru_weight_shape_is_checked():
+    model = make_gru_model()
+    R = next(t for t in model.graph.initializer if t.name == "R")
+    R.CopyFrom(numpy_helper.from_array(_f32(1, 16, 4), "R"))
+    with pytest.raises(ErccError, match=r"weight 'R' has shape \[1, 16, 4\], expected \[1, 12, 4\]") as e:
         import_onnx(model)
-    assert e.value.node == "node 'lstm_0' (GRU)"
+    assert e.value.node == "node 'gru_0' (GRU)"
 
 
 def test_weight_that_is_not_an_initializer():

@@ -139,3 +139,23 @@ func.func @unknown_activation(%a: tensor<4xf32>) {
   func.return
 }
 // CHECK: unknown activation 'swish'
+
+// -----
+
+func.func @gru_bad_r(%x: tensor<5x1x3xf32>) {
+  %w = arith.constant dense<0.5> : tensor<1x12x3xf32>
+  %r = arith.constant dense<0.25> : tensor<1x16x4xf32>
+  %y, %yh = rnn.gru %x, %w, %r {hidden_size = 4 : i64, direction = "forward", activations = [#rnn.act<sigmoid>, #rnn.act<tanh>]} : tensor<5x1x3xf32>, tensor<1x12x3xf32>, tensor<1x16x4xf32> -> tensor<5x1x1x4xf32>, tensor<1x1x4xf32>
+  func.return
+}
+// CHECK: R must have shape [1, 12, 4], got [1, 16, 4]
+
+// -----
+
+func.func @rnn_activations(%x: tensor<5x1x3xf32>) {
+  %w = arith.constant dense<0.5> : tensor<1x4x3xf32>
+  %r = arith.constant dense<0.25> : tensor<1x4x4xf32>
+  %y, %yh = rnn.rnn %x, %w, %r {hidden_size = 4 : i64, direction = "forward", activations = [#rnn.act<tanh>, #rnn.act<tanh>]} : tensor<5x1x3xf32>, tensor<1x4x3xf32>, tensor<1x4x4xf32> -> tensor<5x1x1x4xf32>, tensor<1x1x4xf32>
+  func.return
+}
+// CHECK: expected 1 activations for 1 direction(s), got 2

@@ -11,6 +11,20 @@ func.func @layer(%x: tensor<5x1x3xf32>, %h0: tensor<2x1x4xf32>) -> tensor<5x2x1x
   func.return %y : tensor<5x2x1x4xf32>
 }
 
+// CHECK-LABEL: func.func @gru_and_rnn
+func.func @gru_and_rnn(%x: tensor<5x1x3xf32>, %h0: tensor<1x1x4xf32>) -> (tensor<1x1x4xf32>, tensor<2x1x4xf32>) {
+  %w = arith.constant dense<0.5> : tensor<1x12x3xf32>
+  %r = arith.constant dense<0.25> : tensor<1x12x4xf32>
+  %b = arith.constant dense<0.0> : tensor<1x24xf32>
+  // CHECK: %y, %yh = rnn.gru %x, %w, %r bias(%b : tensor<1x24xf32>) initial_h(%h0 : tensor<1x1x4xf32>) {hidden_size = 4 : i64, direction = "reverse", activations = [#rnn.act<sigmoid>, #rnn.act<tanh>], clip = 2.000000e+00 : f32, linear_before_reset} : tensor<5x1x3xf32>, tensor<1x12x3xf32>, tensor<1x12x4xf32> -> tensor<5x1x1x4xf32>, tensor<1x1x4xf32>
+  %y, %yh = rnn.gru %x, %w, %r bias(%b : tensor<1x24xf32>) initial_h(%h0 : tensor<1x1x4xf32>) {hidden_size = 4 : i64, direction = "reverse", activations = [#rnn.act<sigmoid>, #rnn.act<tanh>], clip = 2.0 : f32, linear_before_reset} : tensor<5x1x3xf32>, tensor<1x12x3xf32>, tensor<1x12x4xf32> -> tensor<5x1x1x4xf32>, tensor<1x1x4xf32>
+  %w2 = arith.constant dense<0.5> : tensor<2x4x3xf32>
+  %r2 = arith.constant dense<0.25> : tensor<2x4x4xf32>
+  // CHECK: %y2, %yh2 = rnn.rnn %x, %w2, %r2 {hidden_size = 4 : i64, direction = "bidirectional", activations = [#rnn.act<tanh>, #rnn.act<relu>]} : tensor<5x1x3xf32>, tensor<2x4x3xf32>, tensor<2x4x4xf32> -> tensor<5x2x1x4xf32>, tensor<2x1x4xf32>
+  %y2, %yh2 = rnn.rnn %x, %w2, %r2 {hidden_size = 4 : i64, direction = "bidirectional", activations = [#rnn.act<tanh>, #rnn.act<relu>]} : tensor<5x1x3xf32>, tensor<2x4x3xf32>, tensor<2x4x4xf32> -> tensor<5x2x1x4xf32>, tensor<2x1x4xf32>
+  func.return %yh, %yh2 : tensor<1x1x4xf32>, tensor<2x1x4xf32>
+}
+
 // CHECK-LABEL: func.func @head
 func.func @head(%h: tensor<1x4xf32>) -> tensor<1x3xf32> {
   %w = arith.constant dense<1.0> : tensor<3x4xf32>
