@@ -6,6 +6,7 @@ Runs in well under a minute on one CPU thread:
 
 from __future__ import annotations
 
+import copy
 import warnings
 
 import numpy as np
@@ -13,7 +14,7 @@ import torch
 from torch import nn
 
 from ercc.numerics.circulant import project_dense
-from ercc.training import ADMM, make_circulant, make_dense
+from ercc.training import ADMM, make_circulant, make_dense, project_model
 
 K = 4
 
@@ -64,6 +65,9 @@ def main() -> None:
     for _ in range(10):
         epoch(model, optimizer, x, y)
     print(f"dense:            {accuracy(model, xt, yt):.1f}%")
+    projected = copy.deepcopy(model)
+    project_model(projected, K)
+    print(f"projection only:  {accuracy(projected, xt, yt):.1f}%")
 
     admm = ADMM(model, block_size=K, rho=1e-2, rho_factor=1.5, rho_max=100.0, update_every=8)
     # decay the step size: Adam's constant-size steps otherwise keep W jittering off the constraint set

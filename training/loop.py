@@ -56,7 +56,7 @@ def make_progress(console: Console | None = None) -> Progress:
     """A rich progress bar with the running loss and the ADMM primal residual."""
     return Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("loss {task.fields[loss]:.4f}"), TextColumn("residual {task.fields[residual]:.2e}"),
+        TextColumn("loss {task.fields[loss]:.4f}"), TextColumn("{task.fields[status]}"),
         TimeElapsedColumn(), console=console or Console(stderr=True),
     )
 
@@ -64,15 +64,16 @@ def make_progress(console: Console | None = None) -> Progress:
 def train_epochs(
     model: nn.Module, batches: Batches, loss_fn: LossFn, optimizer: torch.optim.Optimizer,
     epochs: range, *, admm: ADMM | None = None, progress: Progress | None = None, label: str = "train",
-    steps_per_epoch: int | None = None,
+    steps_per_epoch: int | None = None, status: str = "",
 ) -> Iterable[float]:
     """Train over ``epochs``, yielding each epoch's mean loss (the caller may stop early).
 
-    With ``admm`` the ADMM penalty is added to the loss and ``admm.step()``
-    runs after every optimizer step.
+    With ``admm`` the ADMM penalty is added to the loss, ``admm.step()`` runs
+    after every optimizer step and the progress bar shows the primal residual
+    (otherwise ``status``).
     """
     total_steps = steps_per_epoch * len(epochs) if steps_per_epoch else None
-    task = progress.add_task(label, total=total_steps, loss=float("nan"), residual=float("nan")) if progress else None
+    task = progress.add_task(label, total=total_steps, loss=float("nan"), status=status) if progress else None
     for epoch in epochs:
         model.train()
         total, count = 0.0, 0
@@ -86,8 +87,9 @@ def train_epochs(
                 admm.step()
             total, count = total + loss.item(), count + 1
             if task is not None:
-                residual = admm.primal_residual() if admm else float("nan")
-                progress.update(task, advance=1, loss=total / count, residual=residual,
+                if admm:
+                    status = f"residual {admm.primal_residual():.2e}"
+                progress.update(task, advance=1, loss=total / count, status=status,
                                 description=f"{label} epoch {epoch + 1}/{epochs.stop}")
         yield total / max(count, 1)
 
@@ -123,7 +125,7 @@ def admm_train(
     optimizer = torch.optim.Adam(model.parameters(), lr=config.finetune_lr or config.lr)
     for result.final_loss in train_epochs(model, batches, loss_fn, optimizer, range(config.finetune_epochs),
                                           progress=progress, label="fine-tune",
-                                          steps_per_epoch=steps_per_epoch):
+                                          steps_per_epoch=steps_per_epoch, status="exactly circulant"):
         pass
     make_dense(model)
     result.seconds = time.perf_counter() - start
