@@ -171,6 +171,20 @@ class HLSPrinter(BasePrinter):
             text += ".0"
         return text + "f"
 
+    def literals(self, values: np.ndarray, el: Attribute) -> list[str]:
+        """`literal` for a whole array; float32 tables are formatted in one numpy call."""
+        if not isinstance(el, Float32Type):
+            return [self.literal(v, el) for v in values.ravel().tolist()]
+        self.ctype(el)
+        flat = values.ravel().astype(np.float32).astype(np.float64)
+        text = np.char.mod("%.9g", flat)
+        plain = ~(np.char.count(text, ".") + np.char.count(text, "e") + np.char.count(text, "n")).astype(bool)
+        text = np.where(plain, np.char.add(text, ".0"), text)
+        out = np.char.add(text, "f").tolist()
+        if not np.all(np.isfinite(flat)):
+            out = [self.literal(v, el) if not math.isfinite(v) else t for v, t in zip(flat.tolist(), out)]
+        return out
+
     # ------------------------------------------------------------------ names and lines
 
     def _fresh(self, base: str) -> str:
@@ -332,7 +346,7 @@ class HLSPrinter(BasePrinter):
         self._names[result] = name
         values = dense_values(data)
         el = element_type(result.type)
-        literals = [self.literal(v, el) for v in values.tolist()]
+        literals = self.literals(values, el)
         rows = [", ".join(literals[i : i + _VALUES_PER_LINE]) for i in range(0, len(literals), _VALUES_PER_LINE)]
         body = ",\n".join(f"    {row}" for row in rows)
         self._constants.append(f"static const {self.ctype(el)} {name}[{len(literals)}] = {{\n{body}\n}};")
