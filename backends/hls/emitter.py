@@ -228,15 +228,20 @@ class HLSPrinter(BasePrinter):
     # ------------------------------------------------------------------ loops
 
     @contextmanager
-    def _loop(self, var: str, bound: int, *, outer: bool = False, inner: bool = False) -> Iterator[str]:
-        """A labelled counted loop; `outer`/`inner` receive the op's pipeline/unroll pragmas."""
+    def _loop(self, var: str, bound: int, *, inner: bool = False) -> Iterator[str]:
+        """A labelled counted loop; an `inner` loop receives the op's schedule.
+
+        HLS pipelining a loop fully unrolls every loop inside it, so the pipeline
+        goes on the innermost loop of the op, partially unrolled by the factor:
+        `unroll` iterations start every `ii` cycles.
+        """
         label = self._fresh_label(f"{self._tag}_{var}")
         self._line(f"{label}: for (int {var} = 0; {var} < {bound}; {var}++) {{")
         with self.indented():
-            if self._schedule is not None and outer:
+            if self._schedule is not None and inner:
+                if self._schedule.unroll.data > 1:
+                    self._line(f"#pragma HLS unroll factor={self._schedule.unroll.data}")
                 self._line(f"#pragma HLS pipeline II={self._schedule.ii.data}")
-            if self._schedule is not None and inner and self._schedule.unroll.data > 1:
-                self._line(f"#pragma HLS unroll factor={self._schedule.unroll.data}")
             yield var
         self._line("}")
 
@@ -246,7 +251,7 @@ class HLSPrinter(BasePrinter):
         with ExitStack() as stack:
             last = len(shape) - 1
             yield [
-                stack.enter_context(self._loop(f"i{d}", n, outer=d == 0, inner=d == last))
+                stack.enter_context(self._loop(f"i{d}", n, inner=d == last))
                 for d, n in enumerate(shape)
             ]
 
@@ -445,7 +450,7 @@ class HLSPrinter(BasePrinter):
         shape, axis = rnn.shape_of(op.input), op.axis.value.data
         before, n, inner = math.prod(shape[:axis]), shape[axis], math.prod(shape[axis + 1 :])
         x, y, ct = self._names[op.input], self._array(op.result), self._ct(op.result)
-        with self._loop("i0", before, outer=True), self._loop("i1", inner):
+        with self._loop("i0", before), self._loop("i1", inner):
             at = f"i0 * {n * inner} + i1 + k * {inner}"
             self._line(f"{ct} mx = {x}[i0 * {n * inner} + i1];")
             with self._loop("k", n, inner=True):
@@ -503,7 +508,7 @@ class HLSPrinter(BasePrinter):
     def _(self, op: rnn.MatVecOp) -> None:
         rows, cols = rnn.shape_of(op.weight)
         w, x, y, ct = self._names[op.weight], self._names[op.input], self._array(op.result), self._ct(op.result)
-        with self._loop("r", rows, outer=True):
+        with self._loop("r", rows):
             self._line(f"{ct} acc = {self._lit(0.0, op.result)};")
             with self._loop("k", cols, inner=True):
                 self._line(f"acc += {w}[r * {cols} + k] * {x}[k];")
@@ -514,7 +519,7 @@ class HLSPrinter(BasePrinter):
         a_shape, (depth, n) = rnn.shape_of(op.A), rnn.shape_of(op.B)
         rows = math.prod(a_shape[:-1])
         a, b, y, ct = self._names[op.A], self._names[op.B], self._array(op.result), self._ct(op.result)
-        with self._loop("r", rows, outer=True), self._loop("i1", n):
+        with self._loop("r", rows), self._loop("i1", n):
             self._line(f"{ct} acc = {self._lit(0.0, op.result)};")
             with self._loop("k", depth, inner=True):
                 self._line(f"acc += {a}[r * {depth} + k] * {b}[k * {n} + i1];")
@@ -530,7 +535,7 @@ class HLSPrinter(BasePrinter):
         b_at = flat_index(["i1", "k"] if trans_b else ["k", "i1"], b_shape)
         a, b, y, ct = self._names[op.A], self._names[op.B], self._array(op.result), self._ct(op.result)
         alpha, beta = op.alpha.value.data, op.beta.value.data
-        with self._loop("i0", out_shape[0], outer=True), self._loop("i1", out_shape[1]):
+        with self._loop("i0", out_shape[0]), self._loop("i1", out_shape[1]):
             self._line(f"{ct} acc = {self._lit(0.0, op.result)};")
             with self._loop("k", depth, inner=True):
                 self._line(f"acc += {a}[{a_at}] * {b}[{b_at}];")
@@ -550,7 +555,7 @@ class HLSPrinter(BasePrinter):
         k, (_, q) = wt.block.data, wt.grid
         rows, cols = wt.rows.data, wt.cols.data
         w, x, y, ct = self._names[op.weight], self._names[op.input], self._array(op.result), self._ct(op.result)
-        with self._loop("r", rows, outer=True):
+        with self._loop("r", rows):
             self._line(f"{ct} acc = {self._lit(0.0, op.result)};")
             with self._loop("k", cols, inner=True):
                 # Block (r/k, k/k) is defined by w with C[i, j] = w[(i - j) mod k].
@@ -575,7 +580,7 @@ class HLSPrinter(BasePrinter):
         n = rnn.shape_of(op.input)[0]
         x, y, zero = self._names[op.input], self._array(op.result), self._lit(0.0, op.result)
         fft = self._fft(k, op.result)
-        with self._loop("b", blocks, outer=True):
+        with self._loop("b", blocks):
             self._block_buffers(k, op.result)
             with self._loop("m", k, inner=True):
                 load = f"{x}[b * {k} + m]"
@@ -593,7 +598,7 @@ class HLSPrinter(BasePrinter):
         (p, q), bins = wt.grid, wt.block.data // 2 + 1
         w, x, y, ct = self._names[op.weight], self._names[op.input], self._array(op.result), self._ct(op.result)
         zero = self._lit(0.0, op.result)
-        with self._loop("r", p, outer=True), self._loop("m", bins):
+        with self._loop("r", p), self._loop("m", bins):
             self._line(f"{ct} acc_re = {zero};")
             self._line(f"{ct} acc_im = {zero};")
             with self._loop("b", q, inner=True):
@@ -612,7 +617,7 @@ class HLSPrinter(BasePrinter):
         rows = rnn.shape_of(op.result)[0]
         x, y = self._names[op.input], self._array(op.result)
         fft = self._fft(k, op.result)
-        with self._loop("b", blocks, outer=True):
+        with self._loop("b", blocks):
             self._block_buffers(k, op.result)
             with self._loop("m", k, inner=True):
                 # Conjugate of the Hermitian-extended spectrum: X[m] for m <= k/2, conj X[k-m] above.
@@ -638,7 +643,7 @@ class HLSPrinter(BasePrinter):
             self._copy(states[-1], self._names[init], array_size(arg.type))
         for final, state in zip(op.finals, states):
             self._names[final] = state
-        with self._loop("t", steps, outer=True):
+        with self._loop("t", steps):
             step = "t"
             if op.reverse is not None:
                 self._line(f"const int s = {steps - 1} - t;")

@@ -24,10 +24,13 @@ func.func @ercc_kernel(%x: tensor<3x4xf32>) -> tensor<3x4xf32> attributes {ercc.
 // The recurrence: states initialised once, a time loop with a static bound.
 // CHECK:         scan{{[0-9]+}}_t: for (int t = 0; t < 3; t++) {
 // CHECK-NOT:       #pragma HLS pipeline
+// The pipeline goes on the innermost loop, partially unrolled (pipelining an
+// outer loop would fully unroll the inner one whatever the factor).
 // CHECK:           matvec{{[0-9]+}}_r: for (int r = 0; r < 4; r++) {
-// CHECK-NEXT:        #pragma HLS pipeline II=1
-// CHECK:             matvec{{[0-9]+}}_k: for (int k = 0; k < 4; k++) {
+// CHECK-NEXT:        data_t acc = 0.0f;
+// CHECK-NEXT:        matvec{{[0-9]+}}_k: for (int k = 0; k < 4; k++) {
 // CHECK-NEXT:          #pragma HLS unroll factor=4
+// CHECK-NEXT:          #pragma HLS pipeline II=1
 // CHECK-NEXT:          acc += c_w[r * 4 + k] * v_xt[k];
 // CHECK:           v_a[i0] = v_m[i0] + v_h[i0];
 // CHECK:           v_t[i0] = std::tanh(v);
