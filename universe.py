@@ -15,6 +15,12 @@ def _circ():
     return CIRC
 
 
+def _fix():
+    from ercc.dialects.fix import FIX
+
+    return FIX
+
+
 def _sched():
     from ercc.dialects.sched import SCHED
 
@@ -37,12 +43,13 @@ def _hls_target():
 
 
 ERCC_UNIVERSE = Universe(
-    all_dialects={"rnn": _rnn, "circ": _circ, "sched": _sched},
+    all_dialects={"rnn": _rnn, "circ": _circ, "sched": _sched, "fix": _fix},
     all_passes={
         "lower-rnn-layers": _pass("lower_rnn_layers", "LowerRNNLayers"),
         "circulant-substitution": _pass("circulant_substitution", "CirculantSubstitution"),
         "fft-decompose": _pass("fft_decompose", "FFTDecompose"),
         "loop-schedule": _pass("loop_schedule", "LoopSchedule"),
+        "pe-schedule": _pass("pe_schedule", "PESchedule"),
     },
     all_targets={"hls-cpp": _hls_target},
 )

@@ -48,6 +48,12 @@ def _reduction(op: Operation) -> tuple[int, SSAValue] | None:
     return None
 
 
+def partition_reduction_operand(op: Operation, factor: int) -> None:
+    """Partition the constant a reduction op reads cyclically by its unroll factor."""
+    if (red := _reduction(op)) is not None:
+        _partition(red[1], factor)
+
+
 def _partition(value: SSAValue, factor: int) -> None:
     const = value.owner
     if factor > 1 and isinstance(const, arith.ConstantOp | circ.ConstOp | circ.FreqConstOp):

@@ -31,3 +31,22 @@ def torch_lstm_classifier(tmp_path_factory):
         return cache[key]
 
     return get
+
+
+@pytest.fixture(autouse=True, scope="session")
+def every_kernel_is_synthesizable():
+    """Check the synthesizability rules on every kernel any test emits."""
+    from ercc.backends.hls import emitter
+    from ercc.backends.hls.rules import violations
+
+    original = emitter.emit_hls
+
+    def checked(module, *args, **kwargs):
+        kernel = original(module, *args, **kwargs)
+        broken = violations(kernel.source)
+        assert not broken, f"emitted kernel breaks synthesizability rules: {broken}"
+        return kernel
+
+    emitter.emit_hls = checked
+    yield
+    emitter.emit_hls = original

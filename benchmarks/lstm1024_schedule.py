@@ -1,0 +1,95 @@
+"""Scheduling the ESE / C-LSTM speech LSTM: 2 layers, 1024 cells, 153 inputs, on xcku060 at 200 MHz.
+
+Builds the model with onnx.helper (random weights: only sizes matter here),
+compiles it through the default pipeline at K = 8 and 16, and prints ercc's
+cost-model ESTIMATES: cycles per frame (one time step through both layers),
+frames/s, DSP and BRAM use, weight bytes, real multiplications per frame
+against the dense model, the DSP-bound limit (multiplications per frame ÷
+the device's DSPs) and its ratio to the estimate; then the published figures.
+Compile times are medians of 3 runs.
+
+    python benchmarks/lstm1024_schedule.py [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+from ercc.compiler.pipeline import CompileOptions, default_passes, import_model, make_context, run_passes
+from ercc.hardware.cost_model import estimate
+from ercc.hardware.devices import DEVICES
+
+H, I, T, LAYERS = 1024, 153, 16, 2
+DEVICE, CLOCK = "xcku060", 200.0
+
+
+def build_model(path: Path) -> None:
+    rng = np.random.default_rng(0)
+    inits, nodes, prev, width = [], [], "x", I
+    for layer in range(LAYERS):
+        for name, shape in ((f"W{layer}", (1, 4 * H, width)), (f"R{layer}", (1, 4 * H, H))):
+            inits.append(numpy_helper.from_array((rng.standard_normal(shape) * 0.03).astype(np.float32), name))
+        inits.append(numpy_helper.from_array(np.zeros((1, 8 * H), np.float32), f"B{layer}"))
+        nodes.append(
+            helper.make_node("LSTM", [prev, f"W{layer}", f"R{layer}", f"B{layer}"], [f"Y{layer}"], hidden_size=H)
+        )
+        nodes.append(helper.make_node("Squeeze", [f"Y{layer}", "axis1"], [f"S{layer}"]))
+        prev, width = f"S{layer}", H
+    inits.append(numpy_helper.from_array(np.array([1], np.int64), "axis1"))
+    graph = helper.make_graph(
+        nodes, "lstm1024", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [T, 1, I])],
+        [helper.make_tensor_value_info(prev, TensorProto.FLOAT, [T, 1, H])], inits,
+    )
+    onnx.save(helper.make_model(graph, ir_version=10, opset_imports=[helper.make_opsetid("", 17)]), path)
+
+
+def compile_and_estimate(path: Path, k: int) -> tuple[dict, float]:
+    options = CompileOptions(block_size=k, seq_len=T)
+    start = time.perf_counter()
+    imported = import_model(path, options)
+    run_passes(make_context(), imported.module, default_passes(options))
+    elapsed = time.perf_counter() - start
+    return estimate(imported.module, DEVICES[DEVICE], CLOCK), elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    dense_mults = LAYERS * 4 * H * H + 4 * H * I + (LAYERS - 1) * 4 * H * H
+    print(f"2-layer LSTM, {H} cells, {I} inputs, on {DEVICE} at {CLOCK:.0f} MHz (ercc cost-model ESTIMATES)\n")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "lstm1024.onnx"
+        build_model(path)
+        header = (
+            f"{'K':>3} {'compile s':>9} {'cycles/frame':>12} {'frames/s':>9} {'DSP':>10} {'BRAM18K':>11}"
+            f" {'weight KiB':>10} {'mults/frame':>11} {'vs dense':>8} {'DSP-bound':>9} {'ratio':>7}"
+        )
+        print(header)
+        for k in (8, 16):
+            times, report = [], None
+            for _ in range(args.runs):
+                report, elapsed = compile_and_estimate(path, k)
+                times.append(elapsed)
+            r = report
+            print(
+                f"{k:>3} {statistics.median(times):>9.1f} {r['cycles_per_frame']:>12,} {r['throughput_fps']:>9.1f}"
+                f" {r['dsp']:>5}/{r['dsp_available']:<4} {r['bram18k']:>5}/{r['bram18k_available']:<5}"
+                f" {r['weight_bytes'] / 1024:>10.0f} {r['mults_per_frame']:>11,}"
+                f" {r['mults_per_frame'] / dense_mults:>8.3f} {r['dsp_bound_cycles_per_frame']:>9,}"
+                f" {r['dsp_bound_ratio']:>7.4f}"
+            )
+    print(f"\ndense model: {dense_mults:,} real multiplications per frame")
+    print("published (same part, 200 MHz): ESE 282 GOPS; C-LSTM 18.8x ESE's performance; E-RNN 37.4x ESE's energy efficiency")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""ercc's cost model and the PE scheduler: the arithmetic of the estimates, and the budget."""
+
+from __future__ import annotations
+
+import pytest
+from hls_helpers import parse
+
+from ercc.compiler.pipeline import make_context
+from ercc.dialects import rnn
+from ercc.hardware.cost_model import estimate, op_cost
+from ercc.hardware.devices import DEVICES, device
+from ercc.passes.pe_schedule import PESchedule
+
+CELL = """
+func.func @ercc_kernel(%x: tensor<3x64xf32>) -> tensor<3x8xf32> {
+  %w = arith.constant dense<1.0> : tensor<8x64xf32>
+  %r = arith.constant dense<1.0> : tensor<8x8xf32>
+  %h0 = arith.constant dense<0.0> : tensor<8xf32>
+  %ys, %hT = rnn.scan %x init(%h0) : (tensor<3x64xf32>, tensor<8xf32>) -> (tensor<3x8xf32>, tensor<8xf32>) {
+  ^bb0(%xt: tensor<64xf32>, %h: tensor<8xf32>):
+    %a = rnn.matvec %w, %xt : (tensor<8x64xf32>, tensor<64xf32>) -> tensor<8xf32>
+    %b = rnn.matvec %r, %h : (tensor<8x8xf32>, tensor<8xf32>) -> tensor<8xf32>
+    %s = rnn.add %a, %b : (tensor<8xf32>, tensor<8xf32>) -> tensor<8xf32>
+    %t = rnn.activation <tanh> %s : tensor<8xf32> -> tensor<8xf32>
+    rnn.yield %t : tensor<8xf32>
+  }
+  func.return %ys : tensor<3x8xf32>
+}
+"""
+
+
+def _matvec(module):
+    return next(op for op in module.walk() if isinstance(op, rnn.MatVecOp))
+
+
+def test_float_matvec_cost():
+    """8 rows of a pipelined 64-column loop: float accumulation runs at II 4; depth 12."""
+    mv = _matvec(parse(CELL))
+    cost = op_cost(mv, unroll=4)
+    assert cost.cycles == 8 * (64 // 4 * 4 + 12)
+    assert cost.dsp == 4 * (3 + 2)  # a float multiply (3 DSPs) and add (2) per PE
+    assert cost.muls == 8 * 64
+    assert op_cost(mv, unroll=64).cycles == 8 * (4 + 12)
+
+
+def test_report_keys_and_arithmetic():
+    module = parse(CELL)
+    PESchedule(device="xczu9eg").apply(make_context(), module)
+    report = estimate(module, device("xczu9eg"), 250.0)
+    for key in ("device", "clock_mhz", "cycles_per_frame", "latency_cycles", "throughput_fps", "dsp", "bram18k",
+                "lut", "weight_bytes", "per_layer"):
+        assert key in report
+    assert report["estimate"] is True and "estimate" in report["note"]
+    assert report["throughput_fps"] == pytest.approx(250e6 / report["cycles_per_frame"])
+    assert report["latency_cycles"] == 3 * report["cycles_per_frame"]
+    assert report["weight_bytes"] == 4 * (8 * 64 + 8 * 8 + 8)
+    assert report["mults_per_frame"] == 8 * 64 + 8 * 8 + 8
+
+
+@pytest.mark.parametrize("name", sorted(DEVICES))
+@pytest.mark.parametrize("fraction", [0.002, 0.01, 0.9])
+def test_schedule_stays_within_budget(name, fraction):
+    module = parse(CELL)
+    PESchedule(device=name, dsp_fraction=fraction).apply(make_context(), module)
+    report = estimate(module, DEVICES[name], 200.0)
+    assert report["dsp"] <= max(int(DEVICES[name].dsp * fraction), 0) or all(
+        op.attributes["sched.loop"].unroll.data == 1 for op in module.walk() if "sched.loop" in op.attributes
+    )
+
+
+def test_more_dsps_never_slower():
+    cycles = []
+    for fraction in (0.002, 0.01, 0.05, 0.9):
+        module = parse(CELL)
+        PESchedule(device="xcku060", dsp_fraction=fraction).apply(make_context(), module)
+        cycles.append(estimate(module, DEVICES["xcku060"], 200.0)["cycles_per_frame"])
+    assert cycles == sorted(cycles, reverse=True) and cycles[-1] < cycles[0]
+
+
+def test_unknown_device_lists_known():
+    with pytest.raises(KeyError, match="xcku060"):
+        device("xc9000")
