@@ -49,6 +49,7 @@ ERCC_UNIVERSE = Universe(
         "circulant-substitution": _pass("circulant_substitution", "CirculantSubstitution"),
         "fft-decompose": _pass("fft_decompose", "FFTDecompose"),
         "loop-schedule": _pass("loop_schedule", "LoopSchedule"),
+        "quantize": _pass("quantize", "Quantize"),
         "pe-schedule": _pass("pe_schedule", "PESchedule"),
     },
     all_targets={"hls-cpp": _hls_target},

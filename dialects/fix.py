@@ -1,0 +1,192 @@
+"""The `fix` dialect: fixed-point element types with ap_fixed semantics.
+
+`!fix.fixed<W, I>` is `ap_fixed<W, I>`: W total bits, I of them integer bits
+(sign included), signed, truncating (AP_TRN) and wrapping (AP_WRAP). Optional
+trailing keywords, in any order when parsed and printed in this order, change
+the defaults: `unsigned` (ap_ufixed), a quantization mode (AP_RND, AP_TRN_ZERO,
+AP_RND_ZERO, AP_RND_INF, AP_RND_MIN_INF, AP_RND_CONV) and an overflow mode
+(AP_SAT, AP_SAT_ZERO, AP_SAT_SYM):
+
+    !fix.fixed<16, 6>                        ap_fixed<16,6>
+    !fix.fixed<16, 6, AP_RND, AP_SAT>        ap_fixed<16,6,AP_RND,AP_SAT>
+    !fix.fixed<8, 0, unsigned, AP_RND_CONV>  ap_ufixed<8,0,AP_RND_CONV>
+
+It is an element type: `tensor<4x!fix.fixed<16, 6>>`, and
+`!circ.spectrum<n, k, !fix.fixed<...>>` is complex fixed point (real and
+imaginary parts share the format). The arithmetic is
+`ercc.numerics.fixed` (bit-exact with ap_fixed).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from xdsl.dialects.builtin import (
+    BytesAttr,
+    DenseIntOrFPElementsAttr,
+    IntAttr,
+    IntegerType,
+    StringAttr,
+    TensorType,
+    i32,
+    i64,
+)
+from xdsl.ir import Attribute, Dialect, ParametrizedAttribute, TypeAttribute
+from xdsl.irdl import IRDLOperation, irdl_attr_definition, irdl_op_definition, prop_def, result_def, traits_def
+from xdsl.parser import AttrParser
+from xdsl.printer import Printer
+from xdsl.traits import ConstantLike, Pure
+from xdsl.utils.exceptions import VerifyException
+
+from ercc.numerics.fixed import OVERFLOW_MODES, QUANTIZATION_MODES, FixedFormat, format_problem
+
+_SIGNEDNESS = ("signed", "unsigned")
+
+
+@irdl_attr_definition
+class FixedType(ParametrizedAttribute, TypeAttribute):
+    """A fixed-point number: `!fix.fixed<16, 6, AP_RND, AP_SAT>`."""
+
+    name = "fix.fixed"
+
+    width: IntAttr
+    int_bits: IntAttr
+    signedness: StringAttr
+    rnd: StringAttr
+    sat: StringAttr
+
+    def __init__(self, width: int, int_bits: int, signed: bool = True, rnd: str = "AP_TRN", sat: str = "AP_WRAP"):
+        super().__init__(
+            IntAttr(width), IntAttr(int_bits), StringAttr(_SIGNEDNESS[not signed]), StringAttr(rnd), StringAttr(sat)
+        )
+
+    @staticmethod
+    def from_format(fmt: FixedFormat) -> FixedType:
+        return FixedType(fmt.width, fmt.int_bits, fmt.signed, fmt.rnd, fmt.sat)
+
+    @property
+    def signed(self) -> bool:
+        return self.signedness.data == "signed"
+
+    @property
+    def format(self) -> FixedFormat:
+        """The numpy-side description (ercc.numerics.fixed)."""
+        return FixedFormat(self.width.data, self.int_bits.data, self.signed, self.rnd.data, self.sat.data)
+
+    def verify(self) -> None:
+        if self.signedness.data not in _SIGNEDNESS:
+            raise VerifyException(f"signedness must be 'signed' or 'unsigned', got '{self.signedness.data}'")
+        problem = format_problem(self.width.data, self.int_bits.data, self.rnd.data, self.sat.data)
+        if problem:
+            raise VerifyException(problem)
+
+    @classmethod
+    def parse_parameters(cls, parser: AttrParser) -> list[Attribute]:
+        with parser.in_angle_brackets():
+            width = parser.parse_integer(allow_boolean=False, context_msg=" (fixed-point width)")
+            parser.parse_punctuation(",")
+            int_bits = parser.parse_integer(allow_boolean=False, context_msg=" (fixed-point integer bits)")
+            signedness, rnd, sat = "signed", "AP_TRN", "AP_WRAP"
+            seen: set[str] = set()
+            while parser.parse_optional_punctuation(",") is not None:
+                pos = parser.pos
+                word = parser.parse_identifier(" (signed, unsigned, a quantization or an overflow mode)")
+                kind = (
+                    "signedness"
+                    if word in _SIGNEDNESS
+                    else "quantization"
+                    if word in QUANTIZATION_MODES
+                    else "overflow"
+                    if word in OVERFLOW_MODES
+                    else None
+                )
+                if kind is None:
+                    parser.raise_error(
+                        f"unknown fixed-point keyword '{word}': expected signed, unsigned, "
+                        f"{', '.join(QUANTIZATION_MODES)} or {', '.join(OVERFLOW_MODES)}",
+                        pos,
+                        parser.pos,
+                    )
+                if kind in seen:
+                    parser.raise_error(f"the {kind} of a fixed-point type is given twice", pos, parser.pos)
+                seen.add(kind)
+                if kind == "signedness":
+                    signedness = word
+                elif kind == "quantization":
+                    rnd = word
+                else:
+                    sat = word
+        return [IntAttr(width), IntAttr(int_bits), StringAttr(signedness), StringAttr(rnd), StringAttr(sat)]
+
+    def print_parameters(self, printer: Printer) -> None:
+        parts = [str(self.width.data), str(self.int_bits.data)]
+        if self.signedness.data != "signed":
+            parts.append(self.signedness.data)
+        if self.rnd.data != "AP_TRN":
+            parts.append(self.rnd.data)
+        if self.sat.data != "AP_WRAP":
+            parts.append(self.sat.data)
+        with printer.in_angle_brackets():
+            printer.print_string(", ".join(parts))
+
+
+def raw_dense_attr(raw: np.ndarray) -> DenseIntOrFPElementsAttr:
+    """Raw fixed-point integers as a dense attribute: i32 when they fit, else i64."""
+    raw = np.asarray(raw, dtype=np.int64)
+    small = raw.size == 0 or (raw.min() >= -(2**31) and raw.max() < 2**31)
+    el, dtype = (i32, "<i4") if small else (i64, "<i8")
+    return DenseIntOrFPElementsAttr(TensorType(el, raw.shape), BytesAttr(raw.astype(dtype).tobytes()))
+
+
+def raw_values(attr: DenseIntOrFPElementsAttr) -> np.ndarray:
+    """The raw integers of an attribute built by `raw_dense_attr` (int64, its shape)."""
+    el = attr.get_element_type()
+    if not isinstance(el, IntegerType) or el.width.data not in (32, 64):
+        raise VerifyException(f"raw fixed-point values must be i32 or i64, got {el}")
+    shape = tuple(attr.get_shape())
+    data = np.frombuffer(attr.data.data, dtype="<i4" if el.width.data == 32 else "<i8").astype(np.int64)
+    if data.size == 1 and int(np.prod(shape, dtype=int)) != 1:
+        return np.broadcast_to(data, shape)
+    return data.reshape(shape)
+
+
+def fixed_element(t: Attribute) -> FixedType | None:
+    """The fixed-point element type of a tensor, spectrum or block-circulant type, else None."""
+    el = t.get_element_type() if isinstance(t, TensorType) else getattr(t, "element_type", None)
+    return el if isinstance(el, FixedType) else None
+
+
+@irdl_op_definition
+class ConstOp(IRDLOperation):
+    """A fixed-point tensor constant stored as raw integers (value = raw * 2**-frac).
+
+    `fix.const dense<[384, -128]> : tensor<2xi32> -> tensor<2x!fix.fixed<16, 6>>`
+    holds [0.375, -0.125].
+    """
+
+    name = "fix.const"
+    value = prop_def(DenseIntOrFPElementsAttr)
+    result = result_def(TensorType)
+    traits = traits_def(Pure(), ConstantLike())
+    assembly_format = "attr-dict $value `->` type($result)"
+
+    def __init__(self, raw: np.ndarray, result_type: TensorType):
+        super().__init__(properties={"value": raw_dense_attr(raw)}, result_types=[result_type])
+
+    def verify_(self) -> None:
+        t = self.result.type
+        el = t.get_element_type()
+        if not isinstance(el, FixedType):
+            raise VerifyException(f"fix.const must produce a tensor of !fix.fixed, got {t}")
+        if tuple(self.value.get_shape()) != tuple(t.get_shape()):
+            raise VerifyException(
+                f"raw values have shape {list(self.value.get_shape())}, result {list(t.get_shape())}"
+            )
+        raw = raw_values(self.value)
+        fmt = el.format
+        if raw.size and (raw.min() < fmt.raw_min or raw.max() > fmt.raw_max):
+            raise VerifyException(
+                f"raw values must lie in [{fmt.raw_min}, {fmt.raw_max}] for {el}, got [{raw.min()}, {raw.max()}]"
+            )
+
+
+FIX = Dialect("fix", [ConstOp], [FixedType])
