@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ercc.compiler.errors import ErccError
-from ercc.compiler.output import write_atomically
+from ercc.compiler.output import write_npz_atomically
 from ercc.compiler.pipeline import CompileOptions, compile_model
 
 
@@ -108,9 +108,4 @@ def simulate_arrays(
 def simulate_files(model: str, inputs: str, output: str, options: CompileOptions) -> None:
     arrays = load_npz(inputs, "inputs")
     outputs = simulate_arrays(model, arrays, options, inputs_file=inputs)
-
-    def save(tmp: Path) -> None:
-        with tmp.open("wb") as f:
-            np.savez(f, **outputs)
-
-    write_atomically(output, save)
+    write_npz_atomically(output, outputs)

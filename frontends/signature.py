@@ -124,6 +124,8 @@ def pin_inputs(
                 size = _sequence_length(inp.name, dim, seq_len, file)
             elif dim.HasField("dim_value") and dim.dim_value > 0:
                 size = dim.dim_value
+            elif dim.HasField("dim_value"):
+                raise ErccError(f"graph input '{inp.name}' has dimension {i} of size {dim.dim_value}", file=file)
             else:
                 raise ErccError(
                     f"graph input '{inp.name}' has a dynamic dimension {i}"
