@@ -17,7 +17,7 @@ import onnxscript.optimizer
 from google.protobuf.message import DecodeError
 
 from ercc.compiler.errors import ErccError, node_label
-from ercc.frontends import signature
+from ercc.frontends import checks, signature
 from ercc.frontends.signature import TensorSpec
 
 
@@ -37,17 +37,26 @@ def load(source: str | os.PathLike | onnx.ModelProto) -> tuple[onnx.ModelProto, 
         model, file = _copy(source), "<model>"
     else:
         file = os.fspath(source)
+        if os.path.isdir(file):
+            raise ErccError("is a directory, not an ONNX model file", file=file)
         if not os.path.isfile(file):
             raise ErccError("no such file", file=file)
         try:
             with open(file, "rb") as f:
-                model = onnx.load_model_from_string(f.read())
-        except (DecodeError, RuntimeWarning, ValueError) as e:
-            raise ErccError(f"not an ONNX model ({e})", file=file) from e
+                data = f.read()
+            if not data:
+                raise ErccError("empty file, not an ONNX model", file=file)
+            model = onnx.load_model_from_string(data)
+        except (DecodeError, RuntimeWarning, ValueError, OSError) as e:
+            raise ErccError(f"not an ONNX model ({' '.join(str(e).split())})", file=file) from e
+    checks.check_before_load(model, file)
+    checks.load_external_data(model, file)
     try:
         onnx.checker.check_model(model)
-    except onnx.checker.ValidationError as e:
+    except (onnx.checker.ValidationError, UnicodeDecodeError) as e:
+        # A corrupt string field surfaces as a UnicodeDecodeError from the checker.
         raise ErccError(f"invalid ONNX model: {signature._first_line(str(e))}", file=file) from e
+    checks.check_model(model, file)
     return model, file
 
 
@@ -62,6 +71,7 @@ def canonicalize(
 ) -> CanonicalModel:
     """Load a model and make it static with batch 1, folding shape computations away."""
     model, file = load(source)
+    _reject_loop_recurrences(model, file)
     if not signature.recurrent_nodes(model.graph):
         raise ErccError("no recurrent layer (LSTM, GRU or RNN) in the graph", file=file)
     _reject_variable_lengths(model, file)
@@ -72,6 +82,7 @@ def canonicalize(
     inputs = signature.pin_inputs(model, axes, seq_len, file)
     signature.strip_shapes(model)
     model = signature.infer(model, file)
+    checks.check_sizes(model, file)  # before folding can materialize large constants
     model = _fold_constants(model)
     signature.strip_shapes(model)
     model = signature.infer(model, file)
@@ -82,6 +93,17 @@ def canonicalize(
         for o in model.graph.output
     ]
     return CanonicalModel(model, inputs, outputs, file)
+
+
+def _reject_loop_recurrences(model: onnx.ModelProto, file: str) -> None:
+    """An RNN unrolled into a Loop/Scan body is not recognized as a recurrent layer."""
+    for node in model.graph.node:
+        if node.op_type in ("Loop", "Scan") and node.domain in ("", "ai.onnx"):
+            raise ErccError(
+                "Loop/Scan recurrences are not supported: export the RNN as an ONNX LSTM/GRU/RNN op",
+                file=file,
+                node=node_label(node.name, node.op_type),
+            )
 
 
 def _reject_variable_lengths(model: onnx.ModelProto, file: str) -> None:

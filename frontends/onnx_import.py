@@ -216,6 +216,10 @@ _ACTIVATION_NAMES = {
     "softsign": ActivationKind.SOFTSIGN,
     "softplus": ActivationKind.SOFTPLUS,
 }
+_SPEC_ACTIVATIONS = (
+    "Sigmoid", "Tanh", "Relu", "HardSigmoid", "LeakyRelu", "ThresholdedRelu",
+    "ScaledTanh", "Affine", "Elu", "Softsign", "Softplus",
+)
 # Which functions consume an entry of activation_alpha / activation_beta (as onnxruntime does).
 _USES_ALPHA = {
     ActivationKind.HARD_SIGMOID, ActivationKind.LEAKY_RELU, ActivationKind.THRESHOLDED_RELU,
@@ -245,7 +249,11 @@ def _recurrent_activations(
     for name in names:
         kind = _ACTIVATION_NAMES.get(name.lower())
         if kind is None:
-            raise imp.error(node, f"unknown activation function '{name}'")
+            raise imp.error(
+                node,
+                f"attribute 'activations': '{name}' is not an activation function of ONNX"
+                f" {node.op_type} (supported: {', '.join(_SPEC_ACTIVATIONS)})",
+            )
         alpha = alphas.pop(0) if kind in _USES_ALPHA and alphas else None
         beta = betas.pop(0) if kind in _USES_BETA and betas else None
         result.append(ActivationAttr(kind, alpha, beta))

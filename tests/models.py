@@ -133,6 +133,8 @@ def make_single_state_model(
     seed: int = 0,
     clip: float | None = None,
     activations: list[str] | None = None,
+    activation_alpha: list[float] | None = None,
+    activation_beta: list[float] | None = None,
     linear_before_reset: int | None = None,
     opset: int = OPSET,
 ) -> onnx.ModelProto:
@@ -165,6 +167,10 @@ def make_single_state_model(
         attrs["clip"] = clip
     if activations is not None:
         attrs["activations"] = activations
+    if activation_alpha is not None:
+        attrs["activation_alpha"] = activation_alpha
+    if activation_beta is not None:
+        attrs["activation_beta"] = activation_beta
     if linear_before_reset is not None:
         attrs["linear_before_reset"] = linear_before_reset
     node = helper.make_node(op_type, node_inputs, ["Y", "Y_h"], name=f"{op_type.lower()}_0", **attrs)
