@@ -3,6 +3,7 @@
     ercc MODEL.onnx -o kernel.cpp [options]            compile to an HLS C++ kernel
     ercc simulate MODEL.onnx --inputs in.npz -o out.npz  C-simulate the kernel
     ercc admm MODEL.onnx --data train.npz -o out.onnx  ADMM block-circulant training
+    ercc export-onnx MODEL.onnx -o OUT.onnx --block-size K  the compressed model as ONNX
 
 Exit codes: 0 success, 1 internal error (a bug in ercc; --debug shows the
 traceback), 2 user error (bad model, bad input, bad option), one line on stderr.
@@ -11,6 +12,7 @@ traceback), 2 user error (bad model, bad input, bad option), one line on stderr.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -50,32 +52,41 @@ def _add_compile_options(p: argparse.ArgumentParser) -> None:
 
 
 def _options(args: argparse.Namespace, seq_len: int | None = None) -> CompileOptions:
-    return CompileOptions(
-        block_size=args.block_size,
-        precision=args.precision,
-        seq_len=seq_len if seq_len is not None else args.seq_len,
-        top=args.top,
-        max_unroll=args.max_unroll,
-    )
+    """CompileOptions from the parsed flags: one flag per field (tests/test_product.py checks it)."""
+    values = {f.name: getattr(args, f.name) for f in dataclasses.fields(CompileOptions) if hasattr(args, f.name)}
+    if seq_len is not None:
+        values["seq_len"] = seq_len
+    return CompileOptions(**values)
 
 
 def _compile_command(argv: Sequence[str]) -> int:
+    from ercc.compiler import compile_command
+
     p = _OneLineParser(
         prog="ercc",
-        description="Compile an ONNX recurrent network (LSTM) into a Vitis-HLS-style C++ kernel.",
-        epilog="Other commands: 'ercc simulate --help', 'ercc admm --help'.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=(
+            "Compile an ONNX recurrent network (LSTM, GRU, RNN) into a Vitis-HLS-style C++ kernel\n"
+            "with block-circulant recurrent weights.\n\n"
+            "  ercc model.onnx -o kernel.cpp --block-size 8     one self-contained kernel file\n"
+            "  ercc model.onnx -o prj/ --block-size 8           a Vitis HLS project (make -C prj csim)\n"
+            "  ercc model.onnx --emit circ --block-size 8       print the IR after a stage\n"
+            "  ercc simulate model.onnx --inputs in.npz -o out.npz --block-size 8\n"
+            "  ercc export-onnx model.onnx -o model_bc8.onnx --block-size 8\n"
+            "\nPython: import ercc; m = ercc.compile('model.onnx', block_size=8); m.predict({...})"
+        ),
+        epilog="Other commands: 'ercc simulate --help', 'ercc export-onnx --help', 'ercc admm --help'. Tutorial: docs/tutorial.md.",
     )
     p.add_argument("model", help="the ONNX model (.onnx)")
-    p.add_argument("-o", "--output", required=True, help="the kernel file to write (.cpp)")
+    p.add_argument(
+        "-o", "--output", default=None,
+        help="the kernel file to write (.cpp), or a directory (existing, or ending in '/') for a Vitis HLS project",
+    )
     p.add_argument("--version", action="version", version=f"ercc {__version__}")
     _add_compile_options(p)
-    args = p.parse_args(argv)
-    from ercc.compiler.output import write_text_atomically
-    from ercc.compiler.pipeline import compile_model
-
-    _, kernel = _located(args.model, lambda: compile_model(args.model, _options(args)))
-    write_text_atomically(args.output, kernel.source)
-    return EXIT_OK
+    compile_command.add_arguments(p)
+    args = compile_command.parse(p, argv)
+    return _located(args.model, lambda: compile_command.run(args, _options(args)))
 
 
 def _simulate_command(argv: Sequence[str]) -> int:
@@ -114,8 +125,29 @@ def _located(path: str, run: Callable):
         raise e.with_file(path)
 
 
+def _export_onnx_command(argv: Sequence[str]) -> int:
+    p = _OneLineParser(
+        prog="ercc export-onnx",
+        description=(
+            "Write the compressed model as standard ONNX: the W and R of every LSTM/GRU/RNN node"
+            " replaced by their block-circulant projection, so onnxruntime computes what a"
+            " --block-size K kernel computes (in float). Fake-quantized (Q/DQ) export: not yet."
+        ),
+    )
+    p.add_argument("model", help="the ONNX model (.onnx)")
+    p.add_argument("-o", "--output", required=True, help="the .onnx file to write")
+    p.add_argument("--block-size", type=int, required=True, metavar="K", help="block size (a power of two)")
+    p.add_argument("--debug", action="store_true", help="show Python tracebacks of internal errors")
+    args = p.parse_args(argv)
+    from ercc.compiler.export_onnx import export_files
+
+    _located(args.model, lambda: export_files(args.model, args.output, args.block_size))
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
     "simulate": _simulate_command,
+    "export-onnx": _export_onnx_command,
     "admm": _admm_command,
     "compile": _compile_command,
 }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from xdsl.xdsl_opt_main import xDSLOptMain
 
 from ercc.universe import ERCC_UNIVERSE
@@ -18,7 +20,9 @@ class ErccOptMain(xDSLOptMain):
 
     def register_all_passes(self) -> None:
         super().register_all_passes()
-        for name, get in ERCC_UNIVERSE.all_passes.items():
+        from ercc.api import _EXTRA_PASSES
+
+        for name, get in {**ERCC_UNIVERSE.all_passes, **_EXTRA_PASSES}.items():
             self.available_passes.setdefault(name, get)
 
     def register_all_targets(self) -> None:
@@ -27,5 +31,29 @@ class ErccOptMain(xDSLOptMain):
             self.available_targets.setdefault(name, get)
 
 
+def _load_plugins(argv: list[str]) -> list[str]:
+    """Load every `--load-pass-plugin FILE.py|MODULE` (its ModulePass classes) and drop it from argv."""
+    from ercc.api import load_pass_plugin
+
+    rest, i = [], 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--load-pass-plugin" and i + 1 < len(argv):
+            load_pass_plugin(argv[i + 1])
+            i += 2
+            continue
+        if arg.startswith("--load-pass-plugin="):
+            load_pass_plugin(arg.split("=", 1)[1])
+        else:
+            rest.append(arg)
+        i += 1
+    return rest
+
+
 def main() -> None:
-    ErccOptMain(description="ercc modular optimizer driver (xdsl-opt with ercc's dialects and passes)").run()
+    args = _load_plugins(sys.argv[1:])
+    ErccOptMain(
+        description="ercc modular optimizer driver (xdsl-opt with ercc's dialects and passes;"
+        " --load-pass-plugin FILE.py adds the ModulePass classes of a Python file)",
+        args=args,
+    ).run()

@@ -7,7 +7,8 @@ so an option means the same thing everywhere.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from xdsl.context import Context
@@ -18,6 +19,7 @@ from xdsl.utils.exceptions import DiagnosticException, PassFailedException, Veri
 
 from ercc.compiler.errors import ErccError
 from ercc.dialects.circ import CIRC
+from ercc.dialects.fix import FIX
 from ercc.dialects.rnn import RNN
 from ercc.dialects.sched import SCHED
 from ercc.passes.circulant_substitution import CirculantSubstitution
@@ -26,6 +28,16 @@ from ercc.passes.loop_schedule import LoopSchedule
 from ercc.passes.lower_rnn_layers import LowerRNNLayers
 
 PRECISIONS = ("float",)
+# Names the kernel's top function cannot take: C++ keywords, and the driver's main.
+_RESERVED_NAMES = frozenset(
+    "alignas alignof and and_eq asm auto bitand bitor bool break case catch char char8_t char16_t char32_t"
+    " class compl concept const consteval constexpr constinit const_cast continue co_await co_return"
+    " co_yield decltype default delete do double dynamic_cast else enum explicit export extern false float"
+    " for friend goto if inline int long mutable namespace new noexcept not not_eq nullptr operator or"
+    " or_eq private protected public register reinterpret_cast requires return short signed sizeof static"
+    " static_assert static_cast struct switch template this thread_local throw true try typedef typeid"
+    " typename union unsigned using virtual void volatile wchar_t while xor xor_eq main".split()
+)
 
 
 @dataclass(frozen=True)
@@ -47,8 +59,8 @@ class CompileOptions:
             raise ErccError(f"--precision must be one of {', '.join(PRECISIONS)}, got '{self.precision}'")
         if self.seq_len is not None and self.seq_len < 1:
             raise ErccError(f"--seq-len must be >= 1, got {self.seq_len}")
-        if not self.top.isidentifier():
-            raise ErccError(f"--top must be a C identifier, got '{self.top}'")
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", self.top) or self.top in _RESERVED_NAMES:
+            raise ErccError(f"--top must be a C identifier that is not a C++ keyword or 'main', got '{self.top}'")
         if self.max_unroll < 1:
             raise ErccError(f"--max-unroll must be >= 1, got {self.max_unroll}")
 
@@ -56,7 +68,7 @@ class CompileOptions:
 def make_context() -> Context:
     """A context with every dialect an ercc module may contain."""
     ctx = Context()
-    for dialect in (builtin.Builtin, func.Func, arith.Arith, RNN, CIRC, SCHED):
+    for dialect in (builtin.Builtin, func.Func, arith.Arith, RNN, CIRC, SCHED, FIX):
         ctx.load_dialect(dialect)
     return ctx
 
@@ -82,10 +94,25 @@ class InternalCompilerError(Exception):
     """A pass broke the IR or failed on IR the frontend accepted: a bug in ercc."""
 
 
-def run_passes(ctx: Context, module: ModuleOp, passes: Sequence[ModulePass]) -> None:
-    """Apply the passes, verifying the module before the first and after each one."""
+def run_passes(
+    ctx: Context,
+    module: ModuleOp,
+    passes: Sequence[ModulePass],
+    after_each: Callable[[ModulePass, ModuleOp], None] | None = None,
+) -> None:
+    """Apply the passes, verifying the module before the first and after each one.
+
+    `after_each(pass, module)` is called after each pass has run and verified
+    (the API and `--print-ir-after-all` record the IR of every stage with it).
+    """
+
+    def callback(previous: ModulePass | None, mod: ModuleOp, following: ModulePass | None) -> None:
+        _verify_after(previous, mod, following)
+        if after_each is not None and previous is not None:
+            after_each(previous, mod)
+
     try:
-        PassPipeline(tuple(passes), _verify_after).apply(ctx, module)
+        PassPipeline(tuple(passes), callback).apply(ctx, module)
     except (PassFailedException, DiagnosticException) as e:
         raise InternalCompilerError(str(e)) from e
 
@@ -94,15 +121,30 @@ def import_model(path: str | os.PathLike, options: CompileOptions):
     """The ONNX frontend, with the options it needs."""
     from ercc.frontends.onnx_import import import_onnx
 
-    return import_onnx(path, seq_len=options.seq_len, top=options.top)
+    from ercc.frontends.checks import check_block_size
+
+    imported = import_onnx(path, seq_len=options.seq_len, top=options.top)
+    check_block_size(imported.model, options.block_size)
+    return imported
 
 
-def compile_model(path: str | os.PathLike, options: CompileOptions):
-    """ONNX file → (imported model, scheduled module, emitted kernel)."""
+def compile_model(
+    path: str | os.PathLike,
+    options: CompileOptions,
+    passes: Sequence[ModulePass] | None = None,
+    after_each: Callable[[ModulePass | None, ModuleOp], None] | None = None,
+):
+    """ONNX file → (imported model, scheduled module, emitted kernel).
+
+    `passes` replaces the default pipeline (`--pass-pipeline`); `after_each`
+    sees the imported module (pass None) and the module after every pass.
+    """
     from ercc.backends.hls.emitter import emit_hls
 
     options.validate()
     imported = import_model(path, options)
     ctx = make_context()
-    run_passes(ctx, imported.module, default_passes(options))
+    if after_each is not None:
+        after_each(None, imported.module)
+    run_passes(ctx, imported.module, default_passes(options) if passes is None else passes, after_each)
     return imported, emit_hls(imported.module)
