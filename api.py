@@ -30,6 +30,7 @@ STAGE_AFTER_PASS = {
     "circulant-substitution": "circ",
     "fft-decompose": "freq",
     "loop-schedule": "scheduled",
+    "pe-schedule": "scheduled",
 }
 STAGES = ("onnx", "rnn", "cells", "circ", "freq", "scheduled", "cpp")
 
@@ -153,6 +154,14 @@ class CompiledModel:
             )
         return self.stages[stage]
 
+    @property
+    def estimate(self) -> dict[str, Any]:
+        """ercc's cost-model ESTIMATE of the kernel on the options' device and clock."""
+        from ercc.hardware.cost_model import estimate
+        from ercc.hardware.devices import DEVICES
+
+        return estimate(self.imported.module, DEVICES[self.options.device], self.options.clock_mhz)
+
     def _simulation(self):
         if self._library is None:
             from ercc.backends.hls.sharedlib import build_shared
@@ -195,11 +204,13 @@ class CompiledModel:
         `project=True` forces a project (a pathlib.Path loses its trailing '/').
         """
         from ercc.compiler.output import write_text_atomically
-        from ercc.compiler.project import DEFAULT_CLOCK_MHZ, DEFAULT_PART, is_project_path, write_project
+        from ercc.compiler.project import is_project_path, write_project
+        from ercc.hardware.devices import DEVICES
 
         if project or (project is None and is_project_path(path)):
             return write_project(
-                self, path, part=part or DEFAULT_PART, clock_mhz=clock_mhz or DEFAULT_CLOCK_MHZ
+                self, path, part=part or DEVICES[self.options.device].part,
+                clock_mhz=clock_mhz or self.options.clock_mhz,
             )
         write_text_atomically(path, self.source)
         return Path(path)
@@ -265,12 +276,15 @@ def compile(  # noqa: A001 - the API's verb
     *,
     pass_pipeline: str | None = None,
     on_stage: Callable[[str, str], None] | None = None,
+    record_ir: bool = True,
     **options: Any,
 ) -> CompiledModel:
     """Compile an ONNX model (path or onnx.ModelProto) with CompileOptions fields as keyword options.
 
     `pass_pipeline` (an xDSL pipeline spec) replaces the default passes;
     `on_stage(name, text)` sees the printed IR after import ("rnn") and after each pass.
+    `record_ir=False` skips printing the IR after every pass (for `.ir()`), which
+    costs time and memory on large models; `.ir()` then has only the "cpp" stage.
     """
     from ercc.compiler.pipeline import compile_model
 
@@ -289,10 +303,12 @@ def compile(  # noqa: A001 - the API's verb
             stages[STAGE_AFTER_PASS[pass_.name]] = text
 
     passes = parse_pipeline(pass_pipeline) if pass_pipeline is not None else None
-    imported, kernel = compile_model(model, opts, passes=passes, after_each=record)
+    keep = record_ir or on_stage is not None
+    imported, kernel = compile_model(model, opts, passes=passes, after_each=record if keep else None)
     from onnx import printer
 
-    stages = {"onnx": printer.to_text(imported.model), **stages, "cpp": kernel.source}
+    onnx_text = {"onnx": printer.to_text(imported.model)} if record_ir else {}
+    stages = {**onnx_text, **stages, "cpp": kernel.source}
     ordered = {s: stages[s] for s in STAGES if s in stages}
     ordered.update({k: v for k, v in stages.items() if k not in ordered})
     report = weight_report(imported.module, opts.block_size)

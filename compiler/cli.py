@@ -45,8 +45,12 @@ def _add_compile_options(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument("--top", default="ercc_kernel", help="name of the kernel's top function (default ercc_kernel)")
     g.add_argument(
-        "--max-unroll", type=int, default=8, metavar="N",
-        help="largest unroll factor the scheduler gives a reduction loop (default 8)",
+        "--device", default="xcku060", metavar="NAME",
+        help="FPGA whose DSP/LUT budget the PE scheduler fills: xcku060 (default), xc7vx690t, xcu250, xczu9eg",
+    )
+    g.add_argument(
+        "--clock-mhz", type=float, default=200.0, metavar="MHZ",
+        help="target clock: frames/s in the cost report, create_clock in a project (default 200)",
     )
     p.add_argument("--debug", action="store_true", help="show Python tracebacks of internal errors")
 

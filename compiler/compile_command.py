@@ -17,12 +17,10 @@ from ercc.compiler.errors import EXIT_OK, ErccError
 
 EMIT_STAGES = ("onnx", "rnn", "cells", "circ", "freq", "scheduled", "cpp")
 # Keys a --config file may set besides CompileOptions' fields.
-_PROJECT_KEYS = ("part", "clock_mhz", "pass_pipeline", "load_pass_plugin")
+_PROJECT_KEYS = ("part", "pass_pipeline", "load_pass_plugin", "report")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    from ercc.compiler.project import DEFAULT_CLOCK_MHZ, DEFAULT_PART
-
     g = p.add_argument_group("output and inspection")
     g.add_argument(
         "--emit", choices=EMIT_STAGES, default=None,
@@ -47,10 +45,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         " command-line options override it",
     )
     h = p.add_argument_group("Vitis HLS project (when -o is a directory or ends with '/')")
-    h.add_argument("--part", default=DEFAULT_PART, help=f"FPGA part for set_part (default {DEFAULT_PART})")
-    h.add_argument(
-        "--clock-mhz", type=float, default=DEFAULT_CLOCK_MHZ, metavar="MHZ",
-        help=f"target clock for create_clock (default {DEFAULT_CLOCK_MHZ:g})",
+    h.add_argument("--part", default=None, help="FPGA part for set_part (default: the --device's part)")
+    g.add_argument(
+        "--report", default=None, metavar="FILE.json",
+        help="write ercc's cost-model ESTIMATE (cycles per frame, frames/s, DSP, BRAM, LUT, weight bytes,"
+        " per layer) and the weight report as JSON, and print the estimate as a table",
     )
 
 
@@ -122,6 +121,7 @@ def run(args: argparse.Namespace, options) -> int:
         args.model,
         pass_pipeline=args.pass_pipeline,
         on_stage=_print_to_stderr if args.print_ir_after_all else None,
+        record_ir=args.emit is not None,
         **dataclasses.asdict(options),
     )
     if args.emit is not None:
@@ -132,9 +132,15 @@ def run(args: argparse.Namespace, options) -> int:
             write_text_atomically(args.output, text if text.endswith("\n") else text + "\n")
         return EXIT_OK
     if is_project_path(args.output):
-        compiled.write(args.output, part=args.part, clock_mhz=args.clock_mhz)
+        compiled.write(args.output, part=args.part)
     else:
         write_text_atomically(args.output, compiled.source)
+    if args.report is not None:
+        from ercc.hardware.report import format_table
+
+        report = {**compiled.estimate, "weights": compiled.report}
+        write_text_atomically(args.report, json.dumps(report, indent=2, sort_keys=True) + "\n")
+        print(format_table(compiled.estimate))
     return EXIT_OK
 
 

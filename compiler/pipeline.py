@@ -24,7 +24,8 @@ from ercc.dialects.rnn import RNN
 from ercc.dialects.sched import SCHED
 from ercc.passes.circulant_substitution import CirculantSubstitution
 from ercc.passes.fft_decompose import FFTDecompose
-from ercc.passes.loop_schedule import LoopSchedule
+from ercc.hardware.devices import DEVICES
+from ercc.passes.pe_schedule import PESchedule
 from ercc.passes.lower_rnn_layers import LowerRNNLayers
 
 PRECISIONS = ("float",)
@@ -48,7 +49,8 @@ class CompileOptions:
     precision: str = "float"
     seq_len: int | None = None
     top: str = "ercc_kernel"
-    max_unroll: int = 8
+    device: str = "xcku060"
+    clock_mhz: float = 200.0
 
     def validate(self) -> None:
         """Raise ErccError for option values no model could satisfy."""
@@ -61,8 +63,10 @@ class CompileOptions:
             raise ErccError(f"--seq-len must be >= 1, got {self.seq_len}")
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", self.top) or self.top in _RESERVED_NAMES:
             raise ErccError(f"--top must be a C identifier that is not a C++ keyword or 'main', got '{self.top}'")
-        if self.max_unroll < 1:
-            raise ErccError(f"--max-unroll must be >= 1, got {self.max_unroll}")
+        if self.device not in DEVICES:
+            raise ErccError(f"unknown --device '{self.device}' (known: {', '.join(DEVICES)})")
+        if not self.clock_mhz > 0 or self.clock_mhz > 1000:
+            raise ErccError(f"--clock-mhz must be in (0, 1000], got {self.clock_mhz}")
 
 
 def make_context() -> Context:
@@ -78,7 +82,7 @@ def default_passes(options: CompileOptions) -> list[ModulePass]:
     passes: list[ModulePass] = [LowerRNNLayers()]
     if options.block_size > 1:
         passes += [CirculantSubstitution(block_size=options.block_size), FFTDecompose()]
-    passes.append(LoopSchedule(max_unroll=options.max_unroll))
+    passes.append(PESchedule(device=options.device, clock_mhz=options.clock_mhz))
     return passes
 
 

@@ -26,8 +26,6 @@ import numpy as np
 
 from ercc.backends.hls.kernel import EmittedKernel
 
-DEFAULT_PART = "xcku060-ffva1156-2-e"
-DEFAULT_CLOCK_MHZ = 200.0
 GOLDEN_SEQUENCES = 4
 GOLDEN_SEED = 0
 # Vitis csim uses another compiler and libm: allow float rounding differences.
@@ -242,7 +240,7 @@ def project_files(compiled, part: str, clock_mhz: float) -> dict[str, str]:
 
 
 def write_project(
-    compiled, directory: str | os.PathLike, *, part: str = DEFAULT_PART, clock_mhz: float = DEFAULT_CLOCK_MHZ
+    compiled, directory: str | os.PathLike, *, part: str, clock_mhz: float
 ) -> Path:
     """Write the project into `directory` (created, or its previous contents replaced) atomically."""
     from ercc.compiler.errors import ErccError

@@ -49,6 +49,7 @@ def load(source: str | os.PathLike | onnx.ModelProto) -> tuple[onnx.ModelProto, 
             model = onnx.load_model_from_string(data)
         except (DecodeError, RuntimeWarning, ValueError, OSError) as e:
             raise ErccError(f"not an ONNX model ({' '.join(str(e).split())})", file=file) from e
+    checks.check_text(model, file)
     checks.check_before_load(model, file)
     checks.load_external_data(model, file)
     try:

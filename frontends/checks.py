@@ -37,6 +37,31 @@ def _count(n: int) -> str:
     return f"{n:,}"
 
 
+def _non_utf8_text(message, path: str) -> str | None:
+    """The path of the first text field holding bytes that are not UTF-8, if any.
+
+    ONNX's protobuf is proto2: its string fields may hold any bytes, which the
+    Python bindings return as `bytes`; the checker accepts them, other tools do not.
+    """
+    for field, value in message.ListFields():
+        if field.type == field.TYPE_MESSAGE:
+            items = value if field.is_repeated else [value]
+            for i, item in enumerate(items):
+                if (found := _non_utf8_text(item, f"{path}.{field.name}[{i}]")) is not None:
+                    return found
+        elif field.type == field.TYPE_STRING:
+            items = value if field.is_repeated else [value]
+            if any(isinstance(item, bytes) for item in items):
+                return f"{path}.{field.name}"
+    return None
+
+
+def check_text(model: onnx.ModelProto, file: str) -> None:
+    """Refuse names and strings that are not UTF-8 (a corrupted file)."""
+    if (where := _non_utf8_text(model, "model")) is not None:
+        raise ErccError(f"invalid ONNX model: {where} is not UTF-8 text", file=file)
+
+
 def check_before_load(model: onnx.ModelProto, file: str) -> None:
     """Refuse models whose declared weights exceed the limit, before reading them."""
     total = 0

@@ -120,3 +120,24 @@ def test_same_input_same_output(tmp_path):
     for out in (a, b):
         assert ercc(EXAMPLE, "-o", out, "--block-size", "4", "--seq-len", "32").returncode == 0
     assert a.read_bytes() == b.read_bytes()
+
+
+def test_report_is_a_labelled_estimate(tmp_path):
+    report = tmp_path / "report.json"
+    result = ercc(EXAMPLE, "-o", tmp_path / "k.cpp", "--seq-len", "32", "--block-size", "8",
+                  "--device", "xczu9eg", "--clock-mhz", "250", "--report", report)
+    assert result.returncode == 0, result.stderr
+    assert "ESTIMATE" in result.stdout
+    import json
+
+    data = json.loads(report.read_text())
+    for key in ("device", "clock_mhz", "cycles_per_frame", "latency_cycles", "throughput_fps", "dsp", "bram18k",
+                "lut", "weight_bytes", "per_layer"):
+        assert key in data
+    assert data["device"] == "xczu9eg" and data["clock_mhz"] == 250 and data["estimate"] is True
+    assert data["dsp"] <= data["dsp_available"]
+    assert data["weights"]["block_size"] == 8
+
+
+def test_unknown_device(tmp_path):
+    assert_user_error(ercc(EXAMPLE, "-o", tmp_path / "k.cpp", "--device", "xc9000"), "xc9000", "xcku060")

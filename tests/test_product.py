@@ -164,7 +164,7 @@ def test_emit_print_ir_and_custom_pipeline_with_a_plugin(gru, tmp_path):
 
 def test_config_file(gru, tmp_path):
     config = tmp_path / "ercc.json"
-    config.write_text(json.dumps({"block-size": 4, "max_unroll": 2}))
+    config.write_text(json.dumps({"block-size": 4, "device": "xczu9eg"}))
     result = ercc_cli(gru, "--emit", "circ", "--config", config)
     assert result.returncode == 0, result.stderr
     assert "!circ.bc<4x4, 4, f32>" in result.stdout

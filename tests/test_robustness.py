@@ -171,7 +171,8 @@ def _mutate(rng: random.Random, i: int) -> _Case:
     value = rng.choice(values)
     if value == "matrix+":
         value = str(4 * max(H, I) if max(H, I) & (max(H, I) - 1) == 0 else 16)
-    expect = None if flag in ("--top", "--max-unroll") and value in ("kernel2", "1", "64") else flag
+    valid = {"--top": ("kernel2",), "--device": ("xczu9eg", "xcu250"), "--clock-mhz": ("100", "300.5")}
+    expect = None if value in valid.get(flag, ()) else flag
     top = value if flag == "--top" else "ercc_kernel"
     return _Case(f"{flag} {value!r}", m, [flag, value], expect, top=top)
 
@@ -184,7 +185,8 @@ _KINDS = [
 _OPTIONS = [
     ("--block-size", ["0", "3", "-4", "6", "matrix+", "1099511627776", "x"]),
     ("--seq-len", ["0", "-1", "99", "1.5"]),
-    ("--max-unroll", ["0", "-8", "1", "64", "many"]),
+    ("--device", ["xczu9eg", "xcu250", "xc9000", "", "XCKU060"]),
+    ("--clock-mhz", ["0", "-200", "100", "300.5", "1e9", "nan", "fast"]),
     ("--top", ["1st", "", "int", "main", "a-b", "é", "kernel2"]),
     ("--precision", ["double", "fixed<16,6>", ""]),
 ]
