@@ -220,6 +220,15 @@ def _constant_storage(op: Operation) -> tuple[int, int, int] | None:
     return n, width, banks
 
 
+def storage_brams(op: Operation, banks: int | None = None) -> int:
+    """BRAM18Ks of a constant table split into `banks` (default: as its partition says)."""
+    storage = _constant_storage(op)
+    if storage is None:
+        return 0
+    n, width, annotated = storage
+    return _array_brams(n, width, annotated if banks is None else banks)
+
+
 @dataclass
 class StageCost:
     """One recurrence (a layer's direction): its cost per time step."""

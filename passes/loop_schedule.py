@@ -48,6 +48,12 @@ def _reduction(op: Operation) -> tuple[int, SSAValue] | None:
     return None
 
 
+def reduction_operand(op: Operation) -> SSAValue | None:
+    """The constant operand a reduction op's inner loop reads, if it is one."""
+    red = _reduction(op)
+    return None if red is None else red[1]
+
+
 def partition_reduction_operand(op: Operation, factor: int) -> None:
     """Partition the constant a reduction op reads cyclically by its unroll factor."""
     if (red := _reduction(op)) is not None:
