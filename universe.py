@@ -50,6 +50,7 @@ ERCC_UNIVERSE = Universe(
         "fft-decompose": _pass("fft_decompose", "FFTDecompose"),
         "loop-schedule": _pass("loop_schedule", "LoopSchedule"),
         "quantize": _pass("quantize", "Quantize"),
+        "activation-approximation": _pass("activation_approximation", "ActivationApproximation"),
         "pe-schedule": _pass("pe_schedule", "PESchedule"),
     },
     all_targets={"hls-cpp": _hls_target},

@@ -40,6 +40,15 @@ def _add_compile_options(p: argparse.ArgumentParser) -> None:
         help="datapath number format of the kernel (default float)",
     )
     g.add_argument(
+        "--weight-bits", type=int, default=16, metavar="W",
+        help="with --precision fixed: width of every weight table, in [4, 24] (default 16)",
+    )
+    g.add_argument(
+        "--act-bits", type=int, default=16, metavar="W",
+        help="with --precision fixed: width of inputs, states and activations, in [4, 24];"
+        " accumulators get W+8 bits (default 16)",
+    )
+    g.add_argument(
         "--seq-len", type=int, default=None, metavar="T",
         help="sequence length the kernel is built for; needed when the model's is dynamic",
     )
@@ -105,11 +114,18 @@ def _simulate_command(argv: Sequence[str]) -> int:
     p.add_argument("model", help="the ONNX model (.onnx)")
     p.add_argument("--inputs", required=True, help=".npz file with one array per graph input")
     p.add_argument("-o", "--output", required=True, help=".npz file to write the outputs to")
+    p.add_argument(
+        "--engine", choices=("csim", "reference"), default="csim",
+        help="csim: g++ C simulation (default); reference: the numpy executor of the final IR"
+        " (bit-exact with csim in fixed point)",
+    )
     _add_compile_options(p)
     args = p.parse_args(argv)
     from ercc.compiler.simulate import simulate_files
 
-    _located(args.model, lambda: simulate_files(args.model, args.inputs, args.output, _options(args)))
+    _located(
+        args.model, lambda: simulate_files(args.model, args.inputs, args.output, _options(args), engine=args.engine)
+    )
     return EXIT_OK
 
 

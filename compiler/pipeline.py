@@ -22,13 +22,17 @@ from ercc.dialects.circ import CIRC
 from ercc.dialects.fix import FIX
 from ercc.dialects.rnn import RNN
 from ercc.dialects.sched import SCHED
+from ercc.passes.activation_approximation import ActivationApproximation
 from ercc.passes.circulant_substitution import CirculantSubstitution
+from ercc.passes.quantize import Quantize
 from ercc.passes.fft_decompose import FFTDecompose
 from ercc.hardware.devices import DEVICES
 from ercc.passes.pe_schedule import PESchedule
 from ercc.passes.lower_rnn_layers import LowerRNNLayers
 
-PRECISIONS = ("float",)
+PRECISIONS = ("float", "fixed")
+FIXED_BITS = (4, 24)  # --weight-bits / --act-bits range (outputs leave the kernel as exact float32)
+PWL_SEGMENTS = 64  # activation-approximation segments in the fixed-point pipeline (docs/fixed-point.md)
 # Names the kernel's top function cannot take: C++ keywords, and the driver's main.
 _RESERVED_NAMES = frozenset(
     "alignas alignof and and_eq asm auto bitand bitor bool break case catch char char8_t char16_t char32_t"
@@ -51,6 +55,8 @@ class CompileOptions:
     top: str = "ercc_kernel"
     device: str = "xcku060"
     clock_mhz: float = 200.0
+    weight_bits: int = 16
+    act_bits: int = 16
 
     def validate(self) -> None:
         """Raise ErccError for option values no model could satisfy."""
@@ -59,6 +65,14 @@ class CompileOptions:
             raise ErccError(f"--block-size must be a power of two (1, 2, 4, 8, ...), got {k}")
         if self.precision not in PRECISIONS:
             raise ErccError(f"--precision must be one of {', '.join(PRECISIONS)}, got '{self.precision}'")
+        lo, hi = FIXED_BITS
+        for flag, bits in (("--weight-bits", self.weight_bits), ("--act-bits", self.act_bits)):
+            if isinstance(bits, bool) or not isinstance(bits, int) or not lo <= bits <= hi:
+                raise ErccError(f"{flag} must be an integer in [{lo}, {hi}], got {bits}")
+        if self.precision == "fixed" and self.block_size > 1:
+            raise ErccError(
+                f"--precision fixed supports --block-size 1 only for now (the fixed-point FFT is not done), got {k}"
+            )
         if self.seq_len is not None and self.seq_len < 1:
             raise ErccError(f"--seq-len must be >= 1, got {self.seq_len}")
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", self.top) or self.top in _RESERVED_NAMES:
@@ -78,12 +92,23 @@ def make_context() -> Context:
 
 
 def default_passes(options: CompileOptions) -> list[ModulePass]:
-    """layers → cells → block-circulant → FFT → schedule."""
+    """layers → cells → block-circulant → FFT → (fixed point: PWL activations, quantize) → schedule."""
     passes: list[ModulePass] = [LowerRNNLayers()]
     if options.block_size > 1:
         passes += [CirculantSubstitution(block_size=options.block_size), FFTDecompose()]
+    if options.precision == "fixed":
+        passes += [ActivationApproximation(segments=PWL_SEGMENTS), quantize_pass(options)]
     passes.append(PESchedule(device=options.device, clock_mhz=options.clock_mhz))
     return passes
+
+
+def quantize_pass(options: CompileOptions) -> Quantize:
+    """The quantize pass of --weight-bits / --act-bits: accumulators 8 bits wider than activations."""
+    act = options.act_bits
+    act_int = 6 if act >= 14 else max(2, act // 2 - 1)
+    return Quantize(
+        weight_bits=options.weight_bits, act_bits=act, act_int_bits=act_int, acc_bits=act + 8, acc_int_bits=act_int + 4
+    )
 
 
 def _verify_after(previous: ModulePass | None, module: ModuleOp, _next: ModulePass | None) -> None:

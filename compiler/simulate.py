@@ -71,12 +71,16 @@ def _check_inputs(specs, arrays: dict[str, np.ndarray], file: str) -> int:
 
 
 def _per_sequence(spec, array: np.ndarray, n: int) -> np.ndarray:
-    """(N, *kernel shape): sequence b of the batch in the kernel's batch-1 shape."""
+    """(N, *kernel shape): sequence b of the batch in the kernel's batch-1 shape.
+
+    Integer inputs (sequence_lens) keep their integer type.
+    """
+    dtype = np.int32 if getattr(spec, "dtype", "float32") == "int32" else np.float32
     if spec.batch_axis is None:
-        return np.broadcast_to(array.astype(np.float32), (n, *spec.shape))
+        return np.broadcast_to(array.astype(dtype), (n, *spec.shape))
     return np.stack(
         [np.take(array, [b], axis=spec.batch_axis) for b in range(n)]
-    ).astype(np.float32)
+    ).astype(dtype)
 
 
 def _stack_outputs(spec, results: np.ndarray) -> np.ndarray:
@@ -86,10 +90,24 @@ def _stack_outputs(spec, results: np.ndarray) -> np.ndarray:
     return np.concatenate(list(results), axis=spec.batch_axis)
 
 
+ENGINES = ("csim", "reference")
+
+
 def simulate_arrays(
-    model: str | os.PathLike, arrays: dict[str, np.ndarray], options: CompileOptions, inputs_file: str = "<inputs>"
+    model: str | os.PathLike,
+    arrays: dict[str, np.ndarray],
+    options: CompileOptions,
+    inputs_file: str = "<inputs>",
+    engine: str = "csim",
 ) -> dict[str, np.ndarray]:
-    """C-simulate the kernel of `model` on a batch of inputs keyed by graph input name."""
+    """Simulate the kernel of `model` on a batch of inputs keyed by graph input name.
+
+    `engine` "csim" runs the g++ C simulation; "reference" runs the numpy
+    reference executor of the final IR (ercc.numerics.reference), bit-exact
+    with csim in fixed point.
+    """
+    if engine not in ENGINES:
+        raise ErccError(f"--engine must be one of {', '.join(ENGINES)}, got '{engine}'")
     from ercc.backends.hls.csim import build_csim
     from ercc.frontends.canonicalize import load
     from ercc.frontends.signature import graph_inputs, sequence_length
@@ -100,12 +118,17 @@ def simulate_arrays(
         options = replace(options, seq_len=sequence_length(proto, arrays))
     imported, kernel = compile_model(model, options)
     n = _check_inputs(imported.inputs, arrays, inputs_file)
-    program = build_csim(kernel)
-    results = program.run([_per_sequence(s, arrays[s.name], n) for s in imported.inputs])
+    if engine == "reference":
+        from ercc.numerics.reference import ReferenceExecutor
+
+        run = ReferenceExecutor(imported.module).run_batch
+    else:
+        run = build_csim(kernel).run
+    results = run([_per_sequence(s, arrays[s.name], n) for s in imported.inputs])
     return {s.name: _stack_outputs(s, r) for s, r in zip(imported.outputs, results)}
 
 
-def simulate_files(model: str, inputs: str, output: str, options: CompileOptions) -> None:
+def simulate_files(model: str, inputs: str, output: str, options: CompileOptions, engine: str = "csim") -> None:
     arrays = load_npz(inputs, "inputs")
-    outputs = simulate_arrays(model, arrays, options, inputs_file=inputs)
+    outputs = simulate_arrays(model, arrays, options, inputs_file=inputs, engine=engine)
     write_npz_atomically(output, outputs)

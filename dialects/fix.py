@@ -22,6 +22,9 @@ from __future__ import annotations
 import numpy as np
 from xdsl.dialects.builtin import (
     BytesAttr,
+    Float32Type,
+    Float64Type,
+    FloatAttr,
     DenseIntOrFPElementsAttr,
     IntAttr,
     IntegerType,
@@ -31,7 +34,16 @@ from xdsl.dialects.builtin import (
     i64,
 )
 from xdsl.ir import Attribute, Dialect, ParametrizedAttribute, TypeAttribute
-from xdsl.irdl import IRDLOperation, irdl_attr_definition, irdl_op_definition, prop_def, result_def, traits_def
+from xdsl.irdl import (
+    IRDLOperation,
+    ParsePropInAttrDict,
+    irdl_attr_definition,
+    irdl_op_definition,
+    operand_def,
+    prop_def,
+    result_def,
+    traits_def,
+)
 from xdsl.parser import AttrParser
 from xdsl.printer import Printer
 from xdsl.traits import ConstantLike, Pure
@@ -189,4 +201,58 @@ class ConstOp(IRDLOperation):
             )
 
 
-FIX = Dialect("fix", [ConstOp], [FixedType])
+@irdl_op_definition
+class PWLOp(IRDLOperation):
+    """A piecewise-linear function with N segments (activation-approximation's sigmoid/tanh).
+
+    `fix.pwl %x, %breaks, %values, %slopes {below = 0.0, above = 1.0}`, with
+    `breaks` of N+1 ascending breakpoints and `values`, `slopes` of N entries:
+
+        y = below                                         if x <  breaks[0]
+        y = above                                         if x >= breaks[N]
+        y = values[s] + slopes[s] * (x - breaks[s])       else, s the last with breaks[s] <= x
+
+    The right-hand side is computed exactly (ap_fixed's full-precision
+    operators; in float32 for f32 tensors, in this order) and assigned to the
+    result's element type once. `below` and `above` are assigned to it too.
+    """
+
+    name = "fix.pwl"
+    input = operand_def(TensorType)
+    breaks = operand_def(TensorType)
+    values = operand_def(TensorType)
+    slopes = operand_def(TensorType)
+    result = result_def(TensorType)
+    below = prop_def(FloatAttr)
+    above = prop_def(FloatAttr)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = (
+        "$input `,` $breaks `,` $values `,` $slopes attr-dict `:` "
+        "`(` type($input) `,` type($breaks) `,` type($values) `,` type($slopes) `)` `->` type($result)"
+    )
+
+    def __init__(self, x, breaks, values, slopes, below: float, above: float):
+        super().__init__(
+            operands=[x, breaks, values, slopes],
+            result_types=[x.type],
+            properties={"below": FloatAttr(below, Float64Type()), "above": FloatAttr(above, Float64Type())},
+        )
+
+    def verify_(self) -> None:
+        shapes = [tuple(v.type.get_shape()) for v in (self.breaks, self.values, self.slopes)]
+        if any(len(s) != 1 for s in shapes) or shapes[0][0] != shapes[1][0] + 1 or shapes[1] != shapes[2]:
+            raise VerifyException(
+                f"fix.pwl needs N+1 breakpoints and N values and slopes (1-D), got shapes {[list(s) for s in shapes]}"
+            )
+        if shapes[1][0] < 1:
+            raise VerifyException("fix.pwl needs at least one segment")
+        if tuple(self.input.type.get_shape()) != tuple(self.result.type.get_shape()):
+            raise VerifyException("fix.pwl result must have its input's shape")
+        kinds = {isinstance(v.type.get_element_type(), Float32Type) for v in self.operands}
+        kinds.add(isinstance(self.result.type.get_element_type(), Float32Type))
+        if len(kinds) != 1:
+            raise VerifyException("fix.pwl operands and result must be all f32 or all !fix.fixed")
+
+
+FIX = Dialect("fix", [ConstOp, PWLOp], [FixedType])

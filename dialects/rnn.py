@@ -24,6 +24,7 @@ from xdsl.dialects.builtin import (
     TensorType,
     UnitAttr,
     f32,
+    i32,
     i64,
 )
 from xdsl.ir import (
@@ -65,6 +66,16 @@ def shape_of(value: SSAValue | Attribute) -> tuple[int, ...]:
     t = value.type if isinstance(value, SSAValue) else value
     assert isinstance(t, TensorType)
     return tuple(t.get_shape())
+
+
+LENGTHS_TYPE = TensorType(i32, [1])
+"""The type of a per-sequence length operand (ONNX sequence_lens for one sequence)."""
+
+
+def _check_lengths(op: IRDLOperation) -> None:
+    lengths = getattr(op, "lengths")
+    if lengths is not None and lengths.type != LENGTHS_TYPE:
+        raise VerifyException(f"lengths must be {LENGTHS_TYPE}, got {lengths.type}")
 
 
 def _check_static(op: IRDLOperation) -> None:
@@ -210,6 +221,7 @@ class LSTMOp(IRDLOperation):
     initial_h = opt_operand_def(AnyTensor)
     initial_c = opt_operand_def(AnyTensor)
     P = opt_operand_def(AnyTensor)
+    lengths = opt_operand_def(AnyTensor)
 
     Y = result_def(AnyTensor)
     Y_h = result_def(AnyTensor)
@@ -228,7 +240,8 @@ class LSTMOp(IRDLOperation):
         "$X `,` $W `,` $R (`bias` `(` $B^ `:` type($B) `)`)?"
         " (`initial_h` `(` $initial_h^ `:` type($initial_h) `)`)?"
         " (`initial_c` `(` $initial_c^ `:` type($initial_c) `)`)?"
-        " (`peepholes` `(` $P^ `:` type($P) `)`)? attr-dict"
+        " (`peepholes` `(` $P^ `:` type($P) `)`)?"
+        " (`lengths` `(` $lengths^ `:` type($lengths) `)`)? attr-dict"
         " `:` type($X) `,` type($W) `,` type($R) `->` type($Y) `,` type($Y_h) `,` type($Y_c)"
     )
 
@@ -249,6 +262,7 @@ class LSTMOp(IRDLOperation):
         activations: Sequence[ActivationAttr],
         clip: float | None = None,
         input_forget: bool = False,
+        lengths: SSAValue | None = None,
     ):
         T, _, _ = shape_of(X)
         D = 2 if direction == Direction.BIDIRECTIONAL else 1
@@ -263,7 +277,7 @@ class LSTMOp(IRDLOperation):
         if input_forget:
             props["input_forget"] = UnitAttr()
         super().__init__(
-            operands=[X, W, R, _opt(B), _opt(initial_h), _opt(initial_c), _opt(P)],
+            operands=[X, W, R, _opt(B), _opt(initial_h), _opt(initial_c), _opt(P), _opt(lengths)],
             result_types=[
                 TensorType(el, [T, D, 1, hidden_size]),
                 TensorType(el, [D, 1, hidden_size]),
@@ -317,6 +331,7 @@ class GRUOp(IRDLOperation):
     R = operand_def(AnyTensor)
     B = opt_operand_def(AnyTensor)
     initial_h = opt_operand_def(AnyTensor)
+    lengths = opt_operand_def(AnyTensor)
 
     Y = result_def(AnyTensor)
     Y_h = result_def(AnyTensor)
@@ -332,7 +347,8 @@ class GRUOp(IRDLOperation):
 
     assembly_format = (
         "$X `,` $W `,` $R (`bias` `(` $B^ `:` type($B) `)`)?"
-        " (`initial_h` `(` $initial_h^ `:` type($initial_h) `)`)? attr-dict"
+        " (`initial_h` `(` $initial_h^ `:` type($initial_h) `)`)?"
+        " (`lengths` `(` $lengths^ `:` type($lengths) `)`)? attr-dict"
         " `:` type($X) `,` type($W) `,` type($R) `->` type($Y) `,` type($Y_h)"
     )
 
@@ -351,6 +367,7 @@ class GRUOp(IRDLOperation):
         activations: Sequence[ActivationAttr],
         clip: float | None = None,
         linear_before_reset: bool = False,
+        lengths: SSAValue | None = None,
     ):
         T, _, _ = shape_of(X)
         D = 2 if direction == Direction.BIDIRECTIONAL else 1
@@ -359,7 +376,7 @@ class GRUOp(IRDLOperation):
         if linear_before_reset:
             props["linear_before_reset"] = UnitAttr()
         super().__init__(
-            operands=[X, W, R, _opt(B), _opt(initial_h)],
+            operands=[X, W, R, _opt(B), _opt(initial_h), _opt(lengths)],
             result_types=[TensorType(el, [T, D, 1, hidden_size]), TensorType(el, [D, 1, hidden_size])],
             properties=props,
         )
@@ -388,6 +405,7 @@ class RNNOp(IRDLOperation):
     R = operand_def(AnyTensor)
     B = opt_operand_def(AnyTensor)
     initial_h = opt_operand_def(AnyTensor)
+    lengths = opt_operand_def(AnyTensor)
 
     Y = result_def(AnyTensor)
     Y_h = result_def(AnyTensor)
@@ -402,7 +420,8 @@ class RNNOp(IRDLOperation):
 
     assembly_format = (
         "$X `,` $W `,` $R (`bias` `(` $B^ `:` type($B) `)`)?"
-        " (`initial_h` `(` $initial_h^ `:` type($initial_h) `)`)? attr-dict"
+        " (`initial_h` `(` $initial_h^ `:` type($initial_h) `)`)?"
+        " (`lengths` `(` $lengths^ `:` type($lengths) `)`)? attr-dict"
         " `:` type($X) `,` type($W) `,` type($R) `->` type($Y) `,` type($Y_h)"
     )
 
@@ -420,12 +439,13 @@ class RNNOp(IRDLOperation):
         direction: Direction,
         activations: Sequence[ActivationAttr],
         clip: float | None = None,
+        lengths: SSAValue | None = None,
     ):
         T, _, _ = shape_of(X)
         D = 2 if direction == Direction.BIDIRECTIONAL else 1
         el = X.type.get_element_type()
         super().__init__(
-            operands=[X, W, R, _opt(B), _opt(initial_h)],
+            operands=[X, W, R, _opt(B), _opt(initial_h), _opt(lengths)],
             result_types=[TensorType(el, [T, D, 1, hidden_size]), TensorType(el, [D, 1, hidden_size])],
             properties=_layer_props(hidden_size, direction, activations, clip),
         )
@@ -445,6 +465,7 @@ def _opt(v: SSAValue | None) -> list[SSAValue]:
 
 def _verify_recurrent(op: IRDLOperation, gates: int, expected_acts: int) -> None:
     """Checks shared by the recurrent layer ops: direction, activations, shapes."""
+    _check_lengths(op)
     direction = op.properties["direction"]
     assert isinstance(direction, StringAttr)
     if direction.data not in Direction.__members__.values():
@@ -840,27 +861,43 @@ class ScanOp(IRDLOperation):
     states. Results: the first state stacked over all steps ([T, ...], in input
     order even when `reverse` runs the steps from last to first), then the
     final value of every state.
+
+    With an optional `lengths` operand (`tensor<1xi32>`, ONNX sequence_lens of
+    the one sequence, clamped to [0, T]) only the first `len` steps run
+    (`reverse` runs len-1 down to 0); ys rows from len on are zero and the
+    finals are the states after the last valid step (zero when len is 0, as
+    onnxruntime does).
     """
 
     name = "rnn.scan"
     xs = operand_def(AnyTensor)
+    lengths = opt_operand_def(AnyTensor)
     init = var_operand_def(AnyTensor)
     ys = result_def(AnyTensor)
     finals = var_result_def(AnyTensor)
     body = region_def("single_block")
     reverse = opt_prop_def(UnitAttr)
     traits = traits_def(RecursiveMemoryEffect())
+    irdl_options = (AttrSizedOperandSegments(as_property=True),)
 
     assembly_format = (
-        "(`reverse` $reverse^)? $xs `init` `(` $init `)` attr-dict"
-        " `:` functional-type(operands, results) $body"
+        "(`reverse` $reverse^)? $xs (`lengths` `(` $lengths^ `:` type($lengths) `)`)?"
+        " `init` `(` $init `)` attr-dict"
+        " `:` `(` type($xs) `,` type($init) `)` `->` `(` type($ys) `,` type($finals) `)` $body"
     )
 
-    def __init__(self, xs: SSAValue, init: Sequence[SSAValue], body: Region, reverse: bool = False):
+    def __init__(
+        self,
+        xs: SSAValue,
+        init: Sequence[SSAValue],
+        body: Region,
+        reverse: bool = False,
+        lengths: SSAValue | None = None,
+    ):
         T = shape_of(xs)[0]
         first = init[0].type
         super().__init__(
-            operands=[xs, init],
+            operands=[xs, _opt(lengths), init],
             result_types=[
                 TensorType(first.get_element_type(), [T, *shape_of(first)]),
                 [v.type for v in init],
@@ -871,6 +908,7 @@ class ScanOp(IRDLOperation):
 
     def verify_(self) -> None:
         _check_static(self)
+        _check_lengths(self)
         xs = shape_of(self.xs)
         if not self.init:
             raise VerifyException("rnn.scan needs at least one state")

@@ -75,7 +75,6 @@ def canonicalize(
     _reject_loop_recurrences(model, file)
     if not signature.recurrent_nodes(model.graph):
         raise ErccError("no recurrent layer (LSTM, GRU or RNN) in the graph", file=file)
-    _reject_variable_lengths(model, file)
     axes = signature.input_axes(model.graph)
     batch_axes = signature.output_batch_axes(model, axes, seq_len, file)
 
@@ -102,21 +101,6 @@ def _reject_loop_recurrences(model: onnx.ModelProto, file: str) -> None:
         if node.op_type in ("Loop", "Scan") and node.domain in ("", "ai.onnx"):
             raise ErccError(
                 "Loop/Scan recurrences are not supported: export the RNN as an ONNX LSTM/GRU/RNN op",
-                file=file,
-                node=node_label(node.name, node.op_type),
-            )
-
-
-def _reject_variable_lengths(model: onnx.ModelProto, file: str) -> None:
-    """A sequence_lens graph input means variable-length sequences, which the kernel lacks.
-
-    (A constant sequence_lens is checked at import, where it may be dropped.)
-    """
-    inputs = {i.name for i in signature.graph_inputs(model.graph)}
-    for node in signature.recurrent_nodes(model.graph):
-        if len(node.input) > 4 and node.input[4] in inputs:
-            raise ErccError(
-                "sequence_lens (variable-length sequences) is not supported yet",
                 file=file,
                 node=node_label(node.name, node.op_type),
             )

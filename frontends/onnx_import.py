@@ -18,14 +18,16 @@ import numpy as np
 import onnx
 from onnx import numpy_helper
 from xdsl.builder import Builder, InsertPoint
-from xdsl.dialects import func
+from xdsl.dialects import arith, func
 from xdsl.dialects.builtin import (
     ArrayAttr,
     FunctionType,
     ModuleOp,
     StringAttr,
+    DenseIntOrFPElementsAttr,
     TensorType,
     f32,
+    i32,
 )
 from xdsl.ir import Block, Operation, Region, SSAValue
 
@@ -98,7 +100,7 @@ class _Importer:
 
     def build(self, top: str) -> ModuleOp:
         """The module: graph inputs as arguments, graph outputs returned in order."""
-        ins = [TensorType(f32, spec.shape) for spec in self.canonical.inputs]
+        ins = [TensorType(i32 if spec.dtype == "int32" else f32, spec.shape) for spec in self.canonical.inputs]
         block = Block(arg_types=ins)
         self.builder = Builder(InsertPoint.at_end(block))
         for spec, arg in zip(self.canonical.inputs, block.args):
@@ -289,13 +291,38 @@ def _direction(imp: _Importer, node: onnx.NodeProto) -> Direction:
     return Direction(name)
 
 
-def _check_sequence_lens(imp: _Importer, node: onnx.NodeProto, T: int) -> None:
-    """sequence_lens is only accepted when it is a constant saying every sequence is full."""
+def _sequence_lens(imp: _Importer, node: onnx.NodeProto, T: int) -> SSAValue | None:
+    """The `tensor<1xi32>` length of the one sequence, None when every sequence is full.
+
+    A graph input (int32 [batch]) becomes a kernel input, one length per call;
+    a constant must give every sequence the same length (the kernel runs one
+    sequence at a time) and is dropped when that length is T.
+    """
     if len(node.input) <= 4 or not node.input[4]:
-        return
+        return None
+    name = node.input[4]
+    if name in imp.values:
+        value = imp.values[name]
+        if value.type != rnn.LENGTHS_TYPE:
+            raise imp.error(node, f"sequence_lens '{name}' must be an int32 tensor of the batch size")
+        return value
     lens = imp.const(node, 4)
-    if lens is None or not np.all(lens == T):
-        raise imp.error(node, "sequence_lens (variable-length sequences) is not supported yet")
+    if lens is None:
+        raise imp.error(node, "sequence_lens must be a graph input or a constant initializer")
+    lens = lens.reshape(-1)
+    if lens.size == 0 or not np.all(lens == lens[0]):
+        raise imp.error(
+            node,
+            "a constant sequence_lens with different lengths per sequence is not supported;"
+            " make it a graph input",
+        )
+    length = int(lens[0])
+    if not 0 <= length <= T:
+        raise imp.error(node, f"sequence_lens {length} is outside [0, {T}]")
+    if length == T:
+        return None
+    attr_ = DenseIntOrFPElementsAttr.from_list(rnn.LENGTHS_TYPE, [length])
+    return imp._bind(name, imp.emit(arith.ConstantOp(attr_)).results[0])
 
 
 def _to_layout0(imp: _Importer, value: SSAValue | None, layout: int) -> SSAValue | None:
@@ -313,7 +340,7 @@ def _lstm(imp: _Importer, node: onnx.NodeProto) -> None:
     W, R = _weight(imp, node, 1, "W"), _weight(imp, node, 2, "R")
     B = _weight(imp, node, 3, "B")
     P = _weight(imp, node, 7, "P")
-    _check_sequence_lens(imp, node, shape_of(X)[0])
+    lengths = _sequence_lens(imp, node, shape_of(X)[0])
     h0 = _to_layout0(imp, imp.input(node, 5), layout)
     c0 = _to_layout0(imp, imp.input(node, 6), layout)
     direction = _direction(imp, node)
@@ -332,6 +359,7 @@ def _lstm(imp: _Importer, node: onnx.NodeProto) -> None:
             activations=_recurrent_activations(imp, node, ["sigmoid", "tanh", "tanh"], D),
             clip=attr(node, "clip"),
             input_forget=bool(attr(node, "input_forget", 0)),
+            lengths=lengths,
         )
     )
     # Back to batch-major for layout 1: Y [T, D, 1, H] → [1, T, D, H], states [D, 1, H] → [1, D, H].
@@ -350,7 +378,7 @@ def _single_state_layer(imp: _Importer, node: onnx.NodeProto, gates: int, defaul
     assert X is not None
     W, R = _weight(imp, node, 1, "W"), _weight(imp, node, 2, "R")
     B = _weight(imp, node, 3, "B")
-    _check_sequence_lens(imp, node, shape_of(X)[0])
+    lengths = _sequence_lens(imp, node, shape_of(X)[0])
     h0 = _to_layout0(imp, imp.input(node, 5), layout)
     direction = _direction(imp, node)
     D = 2 if direction == Direction.BIDIRECTIONAL else 1
@@ -367,6 +395,7 @@ def _single_state_layer(imp: _Importer, node: onnx.NodeProto, gates: int, defaul
             direction=direction,
             activations=_recurrent_activations(imp, node, default_acts, D),
             clip=attr(node, "clip"),
+            lengths=lengths,
         )
     )
     perms = ([2, 0, 1, 3], [1, 0, 2])

@@ -20,6 +20,8 @@ RECURRENT_OPS = ("LSTM", "GRU", "RNN")
 
 # Position of the initial_h / initial_c inputs of each recurrent op.
 _STATE_INPUTS = {"LSTM": (5, 6), "GRU": (5,), "RNN": (5,)}
+# Position of the sequence_lens input (int32 [batch]) of every recurrent op.
+SEQUENCE_LENS_INPUT = 4
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,7 @@ class TensorSpec:
     shape: tuple[int, ...]
     batch_axis: int | None
     seq_axis: int | None
+    dtype: str = "float32"  # "int32" for sequence_lens inputs
 
 
 @dataclass(frozen=True)
@@ -82,12 +85,22 @@ def _trace_to_input(
     return name, _Axes(back(axes.batch), back(axes.seq))
 
 
+def sequence_lens_inputs(graph: onnx.GraphProto) -> set[str]:
+    """The graph inputs that are the sequence_lens of a recurrent node (batch axis 0)."""
+    names = {i.name for i in graph_inputs(graph)}
+    return {
+        node.input[SEQUENCE_LENS_INPUT]
+        for node in recurrent_nodes(graph)
+        if len(node.input) > SEQUENCE_LENS_INPUT and node.input[SEQUENCE_LENS_INPUT] in names
+    }
+
+
 def input_axes(graph: onnx.GraphProto) -> dict[str, _Axes]:
     """Batch and sequence axes of the graph inputs that feed a recurrent node."""
     rank_of = {
         i.name: len(i.type.tensor_type.shape.dim) for i in graph_inputs(graph)
     }
-    found: dict[str, _Axes] = {}
+    found: dict[str, _Axes] = {name: _Axes(batch=0, seq=None) for name in sequence_lens_inputs(graph)}
     for node in recurrent_nodes(graph):
         layout = attr(node, "layout", 0)
         x_axes = _Axes(batch=1, seq=0) if layout == 0 else _Axes(batch=0, seq=1)
@@ -109,9 +122,15 @@ def pin_inputs(
     T is the model's own static sequence length if it has one, else `seq_len`.
     """
     specs = []
+    lengths = sequence_lens_inputs(model.graph)
     for inp in graph_inputs(model.graph):
         tt = inp.type.tensor_type
-        if not inp.type.HasField("tensor_type") or tt.elem_type != onnx.TensorProto.FLOAT:
+        if inp.name in lengths:
+            if not inp.type.HasField("tensor_type") or tt.elem_type != onnx.TensorProto.INT32:
+                raise ErccError(f"sequence_lens graph input '{inp.name}' is not an int32 tensor", file=file)
+            if tt.HasField("shape") and len(tt.shape.dim) != 1:
+                raise ErccError(f"sequence_lens graph input '{inp.name}' must have rank 1 ([batch])", file=file)
+        elif not inp.type.HasField("tensor_type") or tt.elem_type != onnx.TensorProto.FLOAT:
             raise ErccError(f"graph input '{inp.name}' is not a float32 tensor", file=file)
         if not tt.HasField("shape"):
             raise ErccError(f"graph input '{inp.name}' has no shape", file=file)
@@ -135,7 +154,8 @@ def pin_inputs(
             dim.Clear()
             dim.dim_value = size
             shape.append(size)
-        specs.append(TensorSpec(inp.name, tuple(shape), ax.batch, ax.seq))
+        dtype = "int32" if inp.name in lengths else "float32"
+        specs.append(TensorSpec(inp.name, tuple(shape), ax.batch, ax.seq, dtype))
     return specs
 
 

@@ -132,12 +132,16 @@ def _lstm_cell(
 
 
 def _scan(
-    xs: SSAValue, init: list[SSAValue], reverse: bool, build: Callable[[Block], list[Operation]]
+    xs: SSAValue,
+    init: list[SSAValue],
+    reverse: bool,
+    build: Callable[[Block], list[Operation]],
+    lengths: SSAValue | None = None,
 ) -> rnn.ScanOp:
     step = xs.type.get_shape()[1:]
     block = Block(arg_types=[rnn.TensorType(xs.type.get_element_type(), step), *(v.type for v in init)])
     block.add_ops(build(block))
-    return rnn.ScanOp(xs, init, Region(block), reverse=reverse)
+    return rnn.ScanOp(xs, init, Region(block), reverse=reverse, lengths=lengths)
 
 
 def _stack(e: _Emitter, values: list[SSAValue], shape: list[int], axis: int) -> SSAValue:
@@ -169,7 +173,7 @@ class LowerLSTM(RewritePattern):
                 pi, po, pf = np.split(P[d], 3)
                 peep = [e.const(pi), e.const(po), e.const(pf)]
             init = [_state(e, op.initial_h, d, H), _state(e, op.initial_c, d, H)]
-            scan = _scan(xs, init, reverse, _lstm_cell(op, weights, peep))
+            scan = _scan(xs, init, reverse, _lstm_cell(op, weights, peep), op.lengths)
             e.ops.append(scan)
             ys.append(scan.ys)
             hs.append(scan.finals[0])
@@ -263,7 +267,7 @@ def _lower_single_state(
         Bd = None if B is None else B[d]
         weights = _split_direction(e, W[d], R[d], Bd, op.GATES, acts)
         init = [_state(e, op.initial_h, d, H)]
-        scan = _scan(xs, init, reverse, cell(e, weights, Bd))
+        scan = _scan(xs, init, reverse, cell(e, weights, Bd), op.lengths)
         e.ops.append(scan)
         ys.append(scan.ys)
         hs.append(scan.finals[0])

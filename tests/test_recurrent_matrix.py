@@ -250,6 +250,16 @@ def render_support_table() -> str:
 
 
 _EXTRA_SECTIONS = """\
+## sequence_lens (variable-length sequences)
+
+`tests/test_sequence_lens.py`: LSTM, GRU and RNN, forward, reverse and bidirectional, at
+block sizes 1 and 4, a batch of 4 sequences with lengths [3, 0, 5, 1] out of T = 5, every
+output (Y, Y_h, Y_c) against onnxruntime within 1e-4. A sequence_lens graph input (int32
+[batch]) becomes an `int` kernel input holding the one sequence's length; a constant
+sequence_lens must give every sequence the same length. As in onnxruntime, steps past the
+length give Y = 0, the final states are those after the last valid step (zero for
+length 0), and the reverse direction starts at step length − 1.
+
 ## Refused with a one-line error (exit code 2)
 
 `tests/test_recurrent_errors.py`: RNNs written as Loop/Scan, activations outside the
@@ -257,7 +267,8 @@ spec, recurrent weights that are not constant initializers, dynamic feature dime
 
 ## Not supported yet
 
-- `sequence_lens`: only a constant equal to the sequence length (i.e. no padding) is accepted.
+- A constant `sequence_lens` with different lengths per sequence (make it a graph input), and
+  `sequence_lens` computed by other nodes.
 - Activations given without `activation_alpha`/`activation_beta` take the defaults of the
   ONNX operators of the same name (ThresholdedRelu alpha 1, ScaledTanh 1/1, Affine 1/0);
   onnxruntime uses 0 there, so models relying on the defaults of these three differ between

@@ -24,6 +24,7 @@ from xdsl.dialects.builtin import (
     ArrayAttr,
     DenseIntOrFPElementsAttr,
     Float32Type,
+    IntegerType,
     ModuleOp,
     StringAttr,
     TensorType,
@@ -35,16 +36,19 @@ from xdsl.utils.base_printer import BasePrinter
 from ercc.backends.hls.fft import fft_function_name, fft_helper
 from ercc.backends.hls.kernel import EmittedKernel, KernelPort
 from ercc.compiler.errors import ErccError
-from ercc.dialects import circ, rnn
+from ercc.dialects import circ, fix, rnn
+from ercc.dialects.fix import FixedType, raw_values
+from ercc.numerics.fixed import from_float, to_float
 from ercc.dialects.rnn import ActivationAttr, ActivationKind
 from ercc.dialects.sched import LOOP, PARTITION, LoopScheduleAttr, PartitionAttr
 
 # Names the emitter declares inside the top function; ONNX names that would clash get a "_".
 _INTERNAL_NAMES = frozenset(
     {"t", "s", "r", "k", "m", "b", "n", "v", "src", "acc", "acc_re", "acc_im", "mx", "sum"}
-    | {"blk_re", "blk_im", "data_t", "std", "main"}
+    | {"blk_re", "blk_im", "data_t", "std", "main", "seg"}
 )
 _LOOP_INDEX = re.compile(r"i\d+")
+_FIXED_TYPEDEF = re.compile(r"u?fx\d+_\d+\w*_t")  # ctype()'s names of ap_fixed formats
 _CPP_KEYWORDS = frozenset(
     """alignas alignof and and_eq asm auto bitand bitor bool break case catch char char16_t
     char32_t class compl const constexpr const_cast continue decltype default delete do double
@@ -55,6 +59,8 @@ _CPP_KEYWORDS = frozenset(
     virtual void volatile wchar_t while xor xor_eq NAN INFINITY""".split()
 )
 _VALUES_PER_LINE = 8
+# Activations the emitter computes on ap_fixed values exactly as ercc.numerics.reference does.
+_FIXED_ACTIVATIONS = frozenset({ActivationKind.RELU})
 
 
 def c_identifier(name: str, fallback: str) -> str:
@@ -64,7 +70,12 @@ def c_identifier(name: str, fallback: str) -> str:
         return fallback
     if ident[0].isdigit() or ident[0] == "_":
         ident = "p" + ident
-    if ident in _CPP_KEYWORDS or ident in _INTERNAL_NAMES or _LOOP_INDEX.fullmatch(ident):
+    if (
+        ident in _CPP_KEYWORDS
+        or ident in _INTERNAL_NAMES
+        or _LOOP_INDEX.fullmatch(ident)
+        or _FIXED_TYPEDEF.fullmatch(ident)
+    ):
         ident += "_"
     if ident.startswith("ercc_fft"):
         ident = "p" + ident
@@ -153,14 +164,25 @@ class HLSPrinter(BasePrinter):
         """The C type name (a typedef) for an element type; the one place types are decided."""
         if isinstance(el, Float32Type):
             name, cpp = "data_t", "float"
+        elif isinstance(el, FixedType):
+            fmt = el.format
+            modes = "".join(f"_{m[3:].lower()}" for m in (fmt.rnd, fmt.sat) if m not in ("AP_TRN", "AP_WRAP"))
+            name, cpp = f"{'fx' if fmt.signed else 'ufx'}{fmt.width}_{fmt.int_bits}{modes}_t", fmt.cpp()
         else:
             raise ErccError(f"the hls-cpp backend does not support element type {el}")
         self._typedefs.setdefault(name, cpp)
         return name
 
     def literal(self, value: float, el: Attribute) -> str:
-        """A C literal of element type `el`; the one place numbers are printed."""
-        self.ctype(el)
+        """A C literal of element type `el`; the one place numbers are printed.
+
+        Fixed point: `T(d)` with d the double of the value assigned to T (exact:
+        raw values have at most 53 bits and repr round-trips a double).
+        """
+        ct = self.ctype(el)
+        if isinstance(el, FixedType):
+            fmt = el.format
+            return f"{ct}({to_float(from_float(value, fmt), fmt).item()!r})"
         v = float(np.float32(value))
         if math.isnan(v):
             return "NAN"
@@ -172,7 +194,13 @@ class HLSPrinter(BasePrinter):
         return text + "f"
 
     def literals(self, values: np.ndarray, el: Attribute) -> list[str]:
-        """`literal` for a whole array; float32 tables are formatted in one numpy call."""
+        """`literal` for a whole array; float32 tables are formatted in one numpy call.
+
+        Fixed point: `values` are the raw integers; the initializer is the exact double.
+        """
+        if isinstance(el, FixedType):
+            self.ctype(el)
+            return [repr(v) for v in to_float(values, el.format).ravel().tolist()]
         if not isinstance(el, Float32Type):
             return [self.literal(v, el) for v in values.ravel().tolist()]
         self.ctype(el)
@@ -289,7 +317,9 @@ class HLSPrinter(BasePrinter):
             if not isinstance(t, TensorType):
                 raise ErccError(f"kernel {prefix}put {i} must be a tensor, got {t}")
             c_name = self._fresh(c_identifier(name, f"{prefix}{i}"))
-            ports.append(KernelPort(name, c_name, tuple(t.get_shape()), self.ctype(t.get_element_type())))
+            el = t.get_element_type()
+            ct = "int" if _is_i32(el) else self.ctype(el)  # integer ports: sequence lengths
+            ports.append(KernelPort(name, c_name, tuple(t.get_shape()), ct))
         return ports
 
     def _assemble(
@@ -305,6 +335,7 @@ class HLSPrinter(BasePrinter):
             *(f"//   {kind:<6} {p.c_name} ({p.name!r}): shape {list(p.shape)}" for kind, p in ports),
             "",
             "#include <cmath>",
+            *(["#include <ap_fixed.h>"] if any(c.startswith("ap_") for c in self._typedefs.values()) else []),
             "",
             *(f"typedef {cpp} {name};" for name, cpp in self._typedefs.items()),
         ]
@@ -349,8 +380,8 @@ class HLSPrinter(BasePrinter):
         """A file-scope table for a constant op, with its array_partition pragma if any."""
         name = self._fresh(self._hint(result, "c_"))
         self._names[result] = name
-        values = dense_values(data)
         el = element_type(result.type)
+        values = raw_values(data) if isinstance(el, FixedType) else dense_values(data)
         literals = self.literals(values, el)
         rows = [", ".join(literals[i : i + _VALUES_PER_LINE]) for i in range(0, len(literals), _VALUES_PER_LINE)]
         body = ",\n".join(f"    {row}" for row in rows)
@@ -366,7 +397,39 @@ class HLSPrinter(BasePrinter):
     def _(self, op: arith.ConstantOp) -> None:
         if not isinstance(op.result.type, TensorType):
             raise ErccError(f"the hls-cpp backend only supports tensor constants, got {op.result.type}")
+        if _is_i32(op.result.type.get_element_type()):  # constant sequence lengths
+            name = self._fresh(self._hint(op.result, "c_"))
+            self._names[op.result] = name
+            values = [str(int(v)) for v in np.frombuffer(op.value.data.data, dtype="<i4")]
+            count = array_size(op.result.type)
+            values = values * count if len(values) == 1 else values
+            self._constants.append(f"static const int {name}[{count}] = {{{', '.join(values)}}};")
+            return
         self._constant(op, op.result, op.value)
+
+    @_emit.register
+    def _(self, op: fix.ConstOp) -> None:
+        self._constant(op, op.result, op.value)
+
+    @_emit.register
+    def _(self, op: fix.PWLOp) -> None:
+        """The piecewise-linear function of fix.pwl: clamp, segment search, one exact expression."""
+        n = rnn.shape_of(op.values)[0]
+        x, y = self._names[op.input], self._array(op.result)
+        brk, val, slope = (self._names[v] for v in (op.breaks, op.values, op.slopes))
+        xt = self._ct(op.input)
+        below, above = self._lit(op.below.value.data, op.result), self._lit(op.above.value.data, op.result)
+        with self._nest((array_size(op.result.type),)) as (i,):
+            self._line(f"const {xt} v = {x}[{i}];")
+            self._line(f"if (v < {brk}[0]) {y}[{i}] = {below};")
+            self._line(f"else if (v >= {brk}[{n}]) {y}[{i}] = {above};")
+            self._line("else {")
+            with self.indented():
+                self._line("int seg = 0;")
+                with self._loop("m", n):
+                    self._line(f"seg = v >= {brk}[m] ? m : seg;")
+                self._line(f"{y}[{i}] = {val}[seg] + {slope}[seg] * (v - {brk}[seg]);")
+            self._line("}")
 
     @_emit.register
     def _(self, op: circ.ConstOp) -> None:
@@ -399,6 +462,11 @@ class HLSPrinter(BasePrinter):
 
     def _activation(self, fn: ActivationAttr, v: str, value: SSAValue) -> str:
         """C expression of an ONNX activation of `v`, with its alpha/beta."""
+        if isinstance(element_type(value.type), FixedType) and fn.activation not in _FIXED_ACTIVATIONS:
+            raise ErccError(
+                f"activation '{fn.kind.data}' is not supported in fixed point yet "
+                "(sigmoid and tanh need the activation-approximation pass; relu is supported)"
+            )
         zero, one = self._lit(0.0, value), self._lit(1.0, value)
         a, b = self._lit(fn.alpha.value.data, value), self._lit(fn.beta.value.data, value)
         match fn.activation:
@@ -449,6 +517,8 @@ class HLSPrinter(BasePrinter):
     def _(self, op: rnn.SoftmaxOp | rnn.LogSoftmaxOp) -> None:
         shape, axis = rnn.shape_of(op.input), op.axis.value.data
         before, n, inner = math.prod(shape[:axis]), shape[axis], math.prod(shape[axis + 1 :])
+        if isinstance(element_type(op.result.type), FixedType):
+            raise ErccError(f"'{op.name}' is not supported in fixed point yet")
         x, y, ct = self._names[op.input], self._array(op.result), self._ct(op.result)
         with self._loop("i0", before), self._loop("i1", inner):
             at = f"i0 * {n * inner} + i1 + k * {inner}"
@@ -552,6 +622,7 @@ class HLSPrinter(BasePrinter):
     def _(self, op: circ.MatVecOp) -> None:
         wt = op.weight.type
         assert isinstance(wt, circ.BlockCirculantType)
+        self._float_only(op)
         k, (_, q) = wt.block.data, wt.grid
         rows, cols = wt.rows.data, wt.cols.data
         w, x, y, ct = self._names[op.weight], self._names[op.input], self._array(op.result), self._ct(op.result)
@@ -561,6 +632,10 @@ class HLSPrinter(BasePrinter):
                 # Block (r/k, k/k) is defined by w with C[i, j] = w[(i - j) mod k].
                 self._line(f"acc += {w}[((r / {k}) * {q} + k / {k}) * {k} + (r - k + {q * k}) % {k}] * {x}[k];")
             self._line(f"{y}[r] = acc;")
+
+    def _float_only(self, op: Operation) -> None:
+        if any(isinstance(element_type(v.type), FixedType) for v in (*op.operands, *op.results)):
+            raise ErccError(f"'{op.name}' is not supported in fixed point yet (use --block-size 1)")
 
     def _fft(self, k: int, value: SSAValue) -> str:
         """Name of the length-k FFT helper, requesting its emission."""
@@ -577,6 +652,7 @@ class HLSPrinter(BasePrinter):
         st = op.result.type
         assert isinstance(st, circ.SpectrumType)
         k, blocks, bins = st.block.data, st.blocks.data, st.bins
+        self._float_only(op)
         n = rnn.shape_of(op.input)[0]
         x, y, zero = self._names[op.input], self._array(op.result), self._lit(0.0, op.result)
         fft = self._fft(k, op.result)
@@ -595,6 +671,7 @@ class HLSPrinter(BasePrinter):
     def _(self, op: circ.FreqMacOp) -> None:
         wt = op.weight.type
         assert isinstance(wt, circ.FreqBlockCirculantType)
+        self._float_only(op)
         (p, q), bins = wt.grid, wt.block.data // 2 + 1
         w, x, y, ct = self._names[op.weight], self._names[op.input], self._array(op.result), self._ct(op.result)
         zero = self._lit(0.0, op.result)
@@ -614,6 +691,7 @@ class HLSPrinter(BasePrinter):
         st = op.input.type
         assert isinstance(st, circ.SpectrumType)
         k, blocks, bins = st.block.data, st.blocks.data, st.bins
+        self._float_only(op)
         rows = rnn.shape_of(op.result)[0]
         x, y = self._names[op.input], self._array(op.result)
         fft = self._fft(k, op.result)
@@ -643,22 +721,45 @@ class HLSPrinter(BasePrinter):
             self._copy(states[-1], self._names[init], array_size(arg.type))
         for final, state in zip(op.finals, states):
             self._names[final] = state
+        y_size = array_size(op.init[0].type)
+        length = None
+        if op.lengths is not None:
+            # sequence_lens: static trip count T, steps t >= len only write zero rows.
+            raw, length = f"{self._names[op.lengths]}[0]", self._fresh("seq_len")
+            self._line(f"const int {length} = {raw} < 0 ? 0 : ({raw} > {steps} ? {steps} : {raw});")
         with self._loop("t", steps):
-            step = "t"
-            if op.reverse is not None:
-                self._line(f"const int s = {steps - 1} - t;")
-                step = "s"
-            x_size = array_size(block.args[0].type)
-            self._copy(self._array(block.args[0]), self._names[op.xs], x_size, src_at=f"{step} * {x_size} + ")
-            for inner in block.ops:
-                if not isinstance(inner, rnn.YieldOp):
-                    self.emit(inner)
-            yielded = block.last_op
-            assert isinstance(yielded, rnn.YieldOp)
-            sources = [self._names[v] for v in yielded.values]
-            self._update_states(states, sources, [v.type for v in yielded.values])
-            y_size = array_size(op.init[0].type)
-            self._copy(ys, states[0], y_size, dst_at=f"{step} * {y_size} + ")
+            with ExitStack() as guard:
+                if length is not None:
+                    self._line(f"if (t < {length}) {{")
+                    guard.enter_context(self.indented())
+                step = "t"
+                if op.reverse is not None:
+                    last = f"{length} - 1" if length is not None else f"{steps - 1}"
+                    self._line(f"const int s = {last} - t;")
+                    step = "s"
+                x_size = array_size(block.args[0].type)
+                self._copy(self._array(block.args[0]), self._names[op.xs], x_size, src_at=f"{step} * {x_size} + ")
+                for inner in block.ops:
+                    if not isinstance(inner, rnn.YieldOp):
+                        self.emit(inner)
+                yielded = block.last_op
+                assert isinstance(yielded, rnn.YieldOp)
+                sources = [self._names[v] for v in yielded.values]
+                self._update_states(states, sources, [v.type for v in yielded.values])
+                self._copy(ys, states[0], y_size, dst_at=f"{step} * {y_size} + ")
+            if length is not None:
+                self._line("} else {")
+                with self.indented(), self._loop("i0", y_size) as i:
+                    self._line(f"{ys}[t * {y_size} + {i}] = {self._lit(0.0, op.ys)};")
+                self._line("}")
+        if length is not None:
+            # onnxruntime returns zero final states for an empty sequence.
+            self._line(f"if ({length} == 0) {{")
+            with self.indented():
+                for state, arg in zip(states, block.args[1:]):
+                    with self._loop("i0", array_size(arg.type)) as i:
+                        self._line(f"{state}[{i}] = {self._lit(0.0, arg)};")
+            self._line("}")
 
     def _update_states(self, states: list[str], sources: list[str], types: list[Attribute]) -> None:
         """states[i] = sources[i]; through temporaries when one source is another state."""
@@ -673,6 +774,11 @@ class HLSPrinter(BasePrinter):
         for dst, src, t in zip(states, sources, types):
             if src != dst:
                 self._copy(dst, src, array_size(t))
+
+
+def _is_i32(el: Attribute) -> bool:
+    """32-bit integers: the element type of sequence lengths, stored as C `int`."""
+    return isinstance(el, IntegerType) and el.width.data == 32
 
 
 def _top_function(module: ModuleOp) -> func.FuncOp:

@@ -386,9 +386,17 @@ def test_shape_inference_failure():
         import_onnx(model)
 
 
-def test_variable_sequence_lens():
+def test_variable_sequence_lens_is_a_kernel_input():
     model = make_lstm_model(T=5)
     model.graph.input.append(helper.make_tensor_value_info("lens", TensorProto.INT32, [1]))
+    _set_input(model.graph.node[0], 4, "lens")
+    imported = import_onnx(model)
+    assert imported.inputs[-1] == TensorSpec("lens", (1,), batch_axis=0, seq_axis=None, dtype="int32")
+
+
+def test_sequence_lens_must_be_int32():
+    model = make_lstm_model(T=5)
+    model.graph.input.append(helper.make_tensor_value_info("lens", TensorProto.FLOAT, [1]))
     _set_input(model.graph.node[0], 4, "lens")
     with pytest.raises(ErccError, match="sequence_lens"):
         import_onnx(model)

@@ -195,3 +195,18 @@ func.func @elman(%x: tensor<3x1x1xf32>) -> (tensor<3x2x1x2xf32>, tensor<2x1x2xf3
 // CHECK-NEXT:      rnn.activation <relu>
 // CHECK:         rnn.concat
 // CHECK:         rnn.concat %{{.*}}, %{{.*}} {axis = 0 : i64} : (tensor<1x1x2xf32>, tensor<1x1x2xf32>) -> tensor<2x1x2xf32>
+
+// -----
+
+// sequence_lens: the layer's length operand reaches the scan of every direction.
+func.func @lengths(%x: tensor<3x1x1xf32>, %len: tensor<1xi32>) -> (tensor<3x2x1x2xf32>, tensor<2x1x2xf32>) {
+  %w = arith.constant dense<1.0> : tensor<2x6x1xf32>
+  %r = arith.constant dense<0.5> : tensor<2x6x2xf32>
+  %y, %yh = rnn.gru %x, %w, %r lengths(%len : tensor<1xi32>) {hidden_size = 2 : i64, direction = "bidirectional", activations = [#rnn.act<sigmoid>, #rnn.act<tanh>, #rnn.act<sigmoid>, #rnn.act<tanh>]} : tensor<3x1x1xf32>, tensor<2x6x1xf32>, tensor<2x6x2xf32> -> tensor<3x2x1x2xf32>, tensor<2x1x2xf32>
+  func.return %y, %yh : tensor<3x2x1x2xf32>, tensor<2x1x2xf32>
+}
+
+// CHECK-LABEL: func.func @lengths
+// CHECK-NOT:     rnn.gru
+// CHECK:         rnn.scan %{{.*}} lengths(%len : tensor<1xi32>) init(%{{.*}}) : (tensor<3x1xf32>, tensor<2xf32>) -> (tensor<3x2xf32>, tensor<2xf32>)
+// CHECK:         rnn.scan reverse %{{.*}} lengths(%len : tensor<1xi32>) init(%{{.*}}) : (tensor<3x1xf32>, tensor<2xf32>) -> (tensor<3x2xf32>, tensor<2xf32>)

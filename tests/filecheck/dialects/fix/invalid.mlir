@@ -70,3 +70,19 @@ func.func @const_float() {
   func.return
 }
 // CHECK: fix.const must produce a tensor of !fix.fixed, got tensor<2xf32>
+
+// -----
+
+func.func @pwl_bad_tables(%x: tensor<4xf32>, %b: tensor<2xf32>, %v: tensor<2xf32>, %s: tensor<2xf32>) -> tensor<4xf32> {
+  %y = fix.pwl %x, %b, %v, %s {below = 0.0 : f64, above = 1.0 : f64} : (tensor<4xf32>, tensor<2xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<4xf32>
+  func.return %y : tensor<4xf32>
+}
+// CHECK: fix.pwl needs N+1 breakpoints and N values and slopes (1-D), got shapes [[2], [2], [2]]
+
+// -----
+
+func.func @pwl_mixed(%x: tensor<4x!fix.fixed<16, 6>>, %b: tensor<3xf32>, %v: tensor<2xf32>, %s: tensor<2xf32>) -> tensor<4x!fix.fixed<16, 6>> {
+  %y = fix.pwl %x, %b, %v, %s {below = 0.0 : f64, above = 1.0 : f64} : (tensor<4x!fix.fixed<16, 6>>, tensor<3xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<4x!fix.fixed<16, 6>>
+  func.return %y : tensor<4x!fix.fixed<16, 6>>
+}
+// CHECK: fix.pwl operands and result must be all f32 or all !fix.fixed

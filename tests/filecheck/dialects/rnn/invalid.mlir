@@ -134,6 +134,27 @@ func.func @scan_step(%x: tensor<5x3xf32>, %h0: tensor<4xf32>) {
 
 // -----
 
+func.func @layer_lengths_type(%x: tensor<5x1x3xf32>, %len: tensor<1xi64>) {
+  %w = arith.constant dense<0.5> : tensor<1x4x3xf32>
+  %r = arith.constant dense<0.25> : tensor<1x4x4xf32>
+  %y, %yh = rnn.rnn %x, %w, %r lengths(%len : tensor<1xi64>) {hidden_size = 4 : i64, direction = "forward", activations = [#rnn.act<tanh>]} : tensor<5x1x3xf32>, tensor<1x4x3xf32>, tensor<1x4x4xf32> -> tensor<5x1x1x4xf32>, tensor<1x1x4xf32>
+  func.return
+}
+// CHECK: lengths must be tensor<1xi32>, got tensor<1xi64>
+
+// -----
+
+func.func @scan_lengths_type(%x: tensor<5x3xf32>, %h0: tensor<4xf32>, %len: tensor<2xi32>) {
+  %ys, %hT = rnn.scan %x lengths(%len : tensor<2xi32>) init(%h0) : (tensor<5x3xf32>, tensor<4xf32>) -> (tensor<5x4xf32>, tensor<4xf32>) {
+  ^bb0(%xt: tensor<3xf32>, %h: tensor<4xf32>):
+    rnn.yield %h : tensor<4xf32>
+  }
+  func.return
+}
+// CHECK: lengths must be tensor<1xi32>, got tensor<2xi32>
+
+// -----
+
 func.func @unknown_activation(%a: tensor<4xf32>) {
   %y = rnn.activation <swish> %a : tensor<4xf32> -> tensor<4xf32>
   func.return

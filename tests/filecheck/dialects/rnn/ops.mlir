@@ -81,3 +81,30 @@ func.func @cell(%x: tensor<5x3xf32>) -> tensor<5x4xf32> {
   }
   func.return %ys : tensor<5x4xf32>
 }
+
+// Per-sequence lengths (ONNX sequence_lens of the one sequence) on layers and scans.
+// CHECK-LABEL: func.func @lengths
+func.func @lengths(%x: tensor<5x1x3xf32>, %len: tensor<1xi32>) -> (tensor<1x1x4xf32>, tensor<5x4xf32>) {
+  %w = arith.constant dense<0.5> : tensor<1x4x3xf32>
+  %r = arith.constant dense<0.25> : tensor<1x4x4xf32>
+  // CHECK: %y, %yh = rnn.rnn %x, %w, %r lengths(%len : tensor<1xi32>) {hidden_size = 4 : i64, direction = "forward", activations = [#rnn.act<tanh>]} : tensor<5x1x3xf32>, tensor<1x4x3xf32>, tensor<1x4x4xf32> -> tensor<5x1x1x4xf32>, tensor<1x1x4xf32>
+  %y, %yh = rnn.rnn %x, %w, %r lengths(%len : tensor<1xi32>) {hidden_size = 4 : i64, direction = "forward", activations = [#rnn.act<tanh>]} : tensor<5x1x3xf32>, tensor<1x4x3xf32>, tensor<1x4x4xf32> -> tensor<5x1x1x4xf32>, tensor<1x1x4xf32>
+  %w4 = arith.constant dense<0.5> : tensor<1x16x3xf32>
+  %r4 = arith.constant dense<0.25> : tensor<1x16x4xf32>
+  // CHECK: rnn.lstm %x, %w4, %r4 lengths(%len : tensor<1xi32>) {hidden_size = 4 : i64, direction = "reverse"
+  %y4, %yh4, %yc4 = rnn.lstm %x, %w4, %r4 lengths(%len : tensor<1xi32>) {hidden_size = 4 : i64, direction = "reverse", activations = [#rnn.act<sigmoid>, #rnn.act<tanh>, #rnn.act<tanh>]} : tensor<5x1x3xf32>, tensor<1x16x3xf32>, tensor<1x16x4xf32> -> tensor<5x1x1x4xf32>, tensor<1x1x4xf32>, tensor<1x1x4xf32>
+  %w3 = arith.constant dense<0.5> : tensor<1x12x3xf32>
+  %r3 = arith.constant dense<0.25> : tensor<1x12x4xf32>
+  // CHECK: rnn.gru %x, %w3, %r3 lengths(%len : tensor<1xi32>) {hidden_size = 4 : i64
+  %y3, %yh3 = rnn.gru %x, %w3, %r3 lengths(%len : tensor<1xi32>) {hidden_size = 4 : i64, direction = "forward", activations = [#rnn.act<sigmoid>, #rnn.act<tanh>]} : tensor<5x1x3xf32>, tensor<1x12x3xf32>, tensor<1x12x4xf32> -> tensor<5x1x1x4xf32>, tensor<1x1x4xf32>
+  %xs = rnn.reshape %x : tensor<5x1x3xf32> -> tensor<5x3xf32>
+  %h0 = arith.constant dense<0.0> : tensor<4xf32>
+  %m = arith.constant dense<1.0> : tensor<4x3xf32>
+  // CHECK: %ys, %hT = rnn.scan reverse %xs lengths(%len : tensor<1xi32>) init(%h0) : (tensor<5x3xf32>, tensor<4xf32>) -> (tensor<5x4xf32>, tensor<4xf32>) {
+  %ys, %hT = rnn.scan reverse %xs lengths(%len : tensor<1xi32>) init(%h0) : (tensor<5x3xf32>, tensor<4xf32>) -> (tensor<5x4xf32>, tensor<4xf32>) {
+  ^bb0(%xt: tensor<3xf32>, %h: tensor<4xf32>):
+    %mv = rnn.matvec %m, %xt : (tensor<4x3xf32>, tensor<3xf32>) -> tensor<4xf32>
+    rnn.yield %mv : tensor<4xf32>
+  }
+  func.return %yh, %ys : tensor<1x1x4xf32>, tensor<5x4xf32>
+}
