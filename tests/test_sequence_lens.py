@@ -3,7 +3,7 @@
 onnxruntime's semantics (the oracle): steps t >= len give Y = 0 and leave the
 state alone, Y_h / Y_c are the state after the last valid step (zero for
 len 0), and the reverse direction runs len-1 down to 0. A sequence_lens graph
-input becomes an int32 kernel input, one length per sequence; at block size 4
+input becomes an int32 kernel input, one length per sequence; at block sizes 4 and 8
 the oracle runs the block-circulant projected model.
 """
 
@@ -72,7 +72,7 @@ def _feeds(model: onnx.ModelProto, seed: int) -> dict[str, np.ndarray]:
     }
 
 
-@pytest.mark.parametrize("block_size", [1, 4])
+@pytest.mark.parametrize("block_size", [1, 4, 8])
 @pytest.mark.parametrize("direction", ["forward", "reverse", "bidirectional"])
 @pytest.mark.parametrize("op", ["LSTM", "GRU", "RNN"])
 def test_sequence_lens_input_matches_onnxruntime(tmp_path, op, direction, block_size):
