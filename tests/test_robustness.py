@@ -171,7 +171,10 @@ def _mutate(rng: random.Random, i: int) -> _Case:
     value = rng.choice(values)
     if value == "matrix+":
         value = str(4 * max(H, I) if max(H, I) & (max(H, I) - 1) == 0 else 16)
-    valid = {"--top": ("kernel2",), "--device": ("xczu9eg", "xcu250"), "--clock-mhz": ("100", "300.5")}
+    valid = {
+        "--top": ("kernel2",), "--device": ("xczu9eg", "xcu250"), "--clock-mhz": ("100", "300.5"),
+        "--weight-bits": ("16",), "--act-bits": ("12",),
+    }
     expect = None if value in valid.get(flag, ()) else flag
     top = value if flag == "--top" else "ercc_kernel"
     return _Case(f"{flag} {value!r}", m, [flag, value], expect, top=top)
@@ -189,6 +192,8 @@ _OPTIONS = [
     ("--clock-mhz", ["0", "-200", "100", "300.5", "1e9", "nan", "fast"]),
     ("--top", ["1st", "", "int", "main", "a-b", "é", "kernel2"]),
     ("--precision", ["double", "fixed<16,6>", ""]),
+    ("--weight-bits", ["0", "99", "-3", "x", "16"]),
+    ("--act-bits", ["0", "99", "2.5", "12"]),
 ]
 
 
