@@ -6,6 +6,9 @@
     print(m.ir("circ"))              # the IR after a pipeline stage
     print(m.report)                  # weights dense vs block-circulant, per recurrent matrix
     m.write("kernel.cpp")            # the kernel, or m.write("prj/") for a Vitis HLS project
+    m.export_onnx("model_bc8.onnx")  # the compressed (fixed point: fake-quantized) model as ONNX
+
+Per-layer options name the ONNX node: `ercc.compile(path, layers={"lstm_1": {"block_size": 4}})`.
 
 The keyword options are exactly the fields of `ercc.compiler.pipeline.CompileOptions`,
 the same definition the `ercc` command line uses.
@@ -57,7 +60,7 @@ def make_options(**options: Any):
 
 
 def parse_pipeline(spec: str):
-    """Passes from an xDSL pipeline spec, e.g. 'lower-rnn-layers,loop-schedule{max-unroll=4}'.
+    """Passes from an xDSL pipeline spec, e.g. 'lower-rnn-layers,pe-schedule{dsp-fraction=0.5}'.
 
     Knows ercc's passes, xDSL's own and any registered with `register_pass`
     (or loaded with `load_pass_plugin`).
@@ -93,7 +96,7 @@ def load_pass_plugin(path_or_module: str) -> list[str]:
     if path_or_module.endswith(".py") or os.sep in path_or_module:
         path = Path(path_or_module)
         if not path.is_file():
-            raise ErccError("pass plugin not found", file=path_or_module)
+            raise ErccError("pass plugin not found", file=str(path.resolve()))
         spec = importlib.util.spec_from_file_location(f"ercc_plugin_{path.stem}", path)
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
@@ -132,6 +135,7 @@ class CompiledModel:
     stages: dict[str, str]
     report: dict[str, Any]
     _library: Any = dataclasses.field(default=None, repr=False)
+    model: Any = dataclasses.field(default=None, repr=False)  # the ONNX path or ModelProto compiled
 
     @property
     def source(self) -> str:
@@ -165,8 +169,10 @@ class CompiledModel:
     def _simulation(self):
         if self._library is None:
             from ercc.backends.hls.sharedlib import build_shared
+            from ercc.compiler import progress
 
-            self._library = build_shared(self.kernel)
+            with progress.step("building the C simulation library (g++)"):
+                self._library = build_shared(self.kernel)
         return self._library
 
     def predict(self, inputs: Mapping[str, np.ndarray] | np.ndarray) -> dict[str, np.ndarray]:
@@ -186,10 +192,17 @@ class CompiledModel:
                 )
             inputs = {specs[0].name: inputs}
         arrays = {k: np.asarray(v) for k, v in inputs.items()}
-        _check_names([s.name for s in specs], arrays, "<inputs>")
+        _check_names([s.name for s in specs], arrays, "<inputs>", holder="the inputs dict")
         n = _check_inputs(specs, arrays, "<inputs>")
         results = self._simulation().run([_per_sequence(s, arrays[s.name], n) for s in specs])
         return {s.name: _stack_outputs(s, r) for s, r in zip(self.imported.outputs, results)}
+
+    def export_onnx(self, path: str | os.PathLike) -> Path:
+        """Write the compressed model as ONNX (`ercc export-onnx` with this model's options)."""
+        from ercc.compiler.export_onnx import export_files
+
+        export_files(self.model, path, self.options)
+        return Path(path)
 
     def write(
         self,
@@ -199,15 +212,16 @@ class CompiledModel:
         part: str | None = None,
         clock_mhz: float | None = None,
     ) -> Path:
-        """Write the kernel file, or a Vitis HLS project if `path` is a directory or ends in '/'.
+        """Write the kernel file (.cpp/.cc/.cxx), or a Vitis HLS project if `path` is a directory or ends in '/'.
 
-        `project=True` forces a project (a pathlib.Path loses its trailing '/').
+        `project=True` forces a project (a pathlib.Path loses its trailing '/'),
+        `project=False` a kernel file. A project directory keeps the files ercc did not write.
         """
         from ercc.compiler.output import write_text_atomically
-        from ercc.compiler.project import is_project_path, write_project
+        from ercc.compiler.project import output_kind, write_project
         from ercc.hardware.devices import DEVICES
 
-        if project or (project is None and is_project_path(path)):
+        if project or (project is None and output_kind(path) == "project"):
             return write_project(
                 self, path, part=part or DEVICES[self.options.device].part,
                 clock_mhz=clock_mhz or self.options.clock_mhz,
@@ -221,45 +235,57 @@ def weight_report(module, block_size: int) -> dict[str, Any]:
     from xdsl.dialects.builtin import TensorType
 
     from ercc.dialects import circ, rnn
+    from ercc.passes.fuse_gate_macs import GATE_ROWS
 
     def nbytes(element_type) -> int:
         width = getattr(element_type, "bitwidth", None) or getattr(element_type, "width", None)
         width = getattr(width, "data", width)
         return max(1, int(width) // 8) if width else 4
 
+    def bodies(scan):  # the scan's, and that of the rnn.map that hoist-input-path gave its input path
+        feeder = scan.xs.owner
+        return [*([feeder.body] if isinstance(feeder, rnn.MapOp) else []), scan.body]
+
     matrices = []
+
+    def entry(scan_index: int, rows: int, cols: int, k: int, el) -> None:
+        p, q = -(-rows // k), -(-cols // k)
+        b = nbytes(el)
+        circulant = p * q * k
+        matrices.append(
+            {
+                "scan": scan_index,
+                "matrix": sum(m["scan"] == scan_index for m in matrices),
+                "shape": [rows, cols],
+                "block_size": k,
+                "dense_weights": rows * cols,
+                "dense_bytes": rows * cols * b,
+                "circulant_weights": circulant,
+                "circulant_bytes": circulant * b,
+                # what the kernel stores: k values per block (packed spectra) when k > 1
+                "kernel_weights": circulant if k > 1 else rows * cols,
+                "compression": round(rows * cols / circulant, 3),
+            }
+        )
+
     for scan_index, scan in enumerate(op for op in module.walk() if isinstance(op, rnn.ScanOp)):
         seen = set()
-        for op in scan.body.walk():
+        for op in (o for body in bodies(scan) for o in body.walk()):
             for operand in op.operands:
                 t = operand.type
                 if operand in seen:
                     continue
                 if isinstance(t, circ.BlockCirculantType | circ.FreqBlockCirculantType):
-                    rows, cols, k, el = t.rows.data, t.cols.data, t.block.data, t.element_type
+                    # A stacked matrix (fuse-gate-macs) reports each gate's own matrix.
+                    gates = getattr(operand.owner, "attributes", {}).get(GATE_ROWS)
+                    for rows in gates.get_values() if gates is not None else [t.rows.data]:
+                        entry(scan_index, rows, t.cols.data, t.block.data, t.element_type)
                 elif isinstance(op, rnn.MatVecOp) and operand is op.weight and isinstance(t, TensorType):
-                    (rows, cols), k, el = t.get_shape(), 1, t.get_element_type()
+                    (rows, cols), el = t.get_shape(), t.get_element_type()
+                    entry(scan_index, rows, cols, 1, el)
                 else:
                     continue
                 seen.add(operand)
-                p, q = -(-rows // k), -(-cols // k)
-                b = nbytes(el)
-                circulant = p * q * k
-                matrices.append(
-                    {
-                        "scan": scan_index,
-                        "matrix": len(seen) - 1,
-                        "shape": [rows, cols],
-                        "block_size": k,
-                        "dense_weights": rows * cols,
-                        "dense_bytes": rows * cols * b,
-                        "circulant_weights": circulant,
-                        "circulant_bytes": circulant * b,
-                        # what the kernel stores: k/2+1 complex bins per block when k > 1
-                        "kernel_weights": p * q * (k // 2 + 1) * 2 if k > 1 else rows * cols,
-                        "compression": round(rows * cols / circulant, 3),
-                    }
-                )
     dense = sum(m["dense_bytes"] for m in matrices)
     bc = sum(m["circulant_bytes"] for m in matrices)
     return {
@@ -312,4 +338,4 @@ def compile(  # noqa: A001 - the API's verb
     ordered = {s: stages[s] for s in STAGES if s in stages}
     ordered.update({k: v for k, v in stages.items() if k not in ordered})
     report = weight_report(imported.module, opts.block_size)
-    return CompiledModel(opts, imported, kernel, ordered, report)
+    return CompiledModel(opts, imported, kernel, ordered, report, model=model)

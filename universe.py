@@ -48,10 +48,12 @@ ERCC_UNIVERSE = Universe(
         "lower-rnn-layers": _pass("lower_rnn_layers", "LowerRNNLayers"),
         "circulant-substitution": _pass("circulant_substitution", "CirculantSubstitution"),
         "fft-decompose": _pass("fft_decompose", "FFTDecompose"),
+        "fuse-gate-macs": _pass("fuse_gate_macs", "FuseGateMacs"),
         "loop-schedule": _pass("loop_schedule", "LoopSchedule"),
         "quantize": _pass("quantize", "Quantize"),
         "activation-approximation": _pass("activation_approximation", "ActivationApproximation"),
         "pe-schedule": _pass("pe_schedule", "PESchedule"),
+        "hoist-input-path": _pass("hoist_input_path", "HoistInputPath"),
     },
     all_targets={"hls-cpp": _hls_target},
 )

@@ -18,6 +18,7 @@ import traceback
 from collections.abc import Callable, Sequence
 
 from ercc import __version__
+from ercc.compiler import progress
 from ercc.compiler.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USER, ErccError
 from ercc.compiler.pipeline import PRECISIONS, CompileOptions
 
@@ -49,6 +50,24 @@ def _add_compile_options(p: argparse.ArgumentParser) -> None:
         " accumulators get W+8 bits (default 16)",
     )
     g.add_argument(
+        "--segments", type=int, default=64, metavar="N",
+        help="with --precision fixed: segments of the piecewise-linear activation tables, a power of two"
+        " in [4, 1024] (default 64; max errors in docs/fixed-point.md)",
+    )
+    g.add_argument(
+        "--rounding", default="AP_RND", metavar="MODE",
+        help="with --precision fixed: ap_fixed quantization mode of every format (default AP_RND)",
+    )
+    g.add_argument(
+        "--overflow", default="AP_SAT", metavar="MODE",
+        help="with --precision fixed: ap_fixed overflow mode of every format (default AP_SAT)",
+    )
+    g.add_argument(
+        "--calib", default=None, metavar="IN.npz",
+        help="with --precision fixed: calibration inputs (as for 'ercc simulate --inputs'); every tensor gets"
+        " the integer bits its observed range needs",
+    )
+    g.add_argument(
         "--seq-len", type=int, default=None, metavar="T",
         help="sequence length the kernel is built for; needed when the model's is dynamic",
     )
@@ -62,6 +81,7 @@ def _add_compile_options(p: argparse.ArgumentParser) -> None:
         help="target clock: frames/s in the cost report, create_clock in a project (default 200)",
     )
     p.add_argument("--debug", action="store_true", help="show Python tracebacks of internal errors")
+    p.add_argument("--quiet", action="store_true", help="no progress display (shown only when stderr is a terminal)")
 
 
 def _options(args: argparse.Namespace, seq_len: int | None = None) -> CompileOptions:
@@ -86,6 +106,7 @@ def _compile_command(argv: Sequence[str]) -> int:
             "  ercc model.onnx --emit circ --block-size 8       print the IR after a stage\n"
             "  ercc simulate model.onnx --inputs in.npz -o out.npz --block-size 8\n"
             "  ercc export-onnx model.onnx -o model_bc8.onnx --block-size 8\n"
+            "  ercc model.onnx -o prj/ --config ercc.yaml         options, and per-layer ones, from a file\n"
             "\nPython: import ercc; m = ercc.compile('model.onnx', block_size=8); m.predict({...})"
         ),
         epilog="Other commands: 'ercc simulate --help', 'ercc export-onnx --help', 'ercc admm --help'. Tutorial: docs/tutorial.md.",
@@ -93,7 +114,9 @@ def _compile_command(argv: Sequence[str]) -> int:
     p.add_argument("model", help="the ONNX model (.onnx)")
     p.add_argument(
         "-o", "--output", default=None,
-        help="the kernel file to write (.cpp), or a directory (existing, or ending in '/') for a Vitis HLS project",
+        help="the kernel file to write (.cpp, .cc or .cxx), or a directory (existing, or ending in '/') for a"
+        " Vitis HLS project, where ercc (re)writes its own files and leaves any others alone;"
+        " with --emit, the file for the IR",
     )
     p.add_argument("--version", action="version", version=f"ercc {__version__}")
     _add_compile_options(p)
@@ -120,12 +143,18 @@ def _simulate_command(argv: Sequence[str]) -> int:
         " (bit-exact with csim in fixed point)",
     )
     _add_compile_options(p)
-    args = p.parse_args(argv)
+    p.add_argument(
+        "--config", default=None, metavar="FILE",
+        help="a .yaml or .json file of option defaults and per-layer options, as for compiling",
+    )
+    from ercc.compiler import compile_command
+
+    args = compile_command.parse(p, argv)
+    options = _options(args)
+    _located(args.model, lambda: compile_command.warn_ignored(args, options))
     from ercc.compiler.simulate import simulate_files
 
-    _located(
-        args.model, lambda: simulate_files(args.model, args.inputs, args.output, _options(args), engine=args.engine)
-    )
+    _located(args.model, lambda: simulate_files(args.model, args.inputs, args.output, options, engine=args.engine))
     return EXIT_OK
 
 
@@ -151,17 +180,38 @@ def _export_onnx_command(argv: Sequence[str]) -> int:
         description=(
             "Write the compressed model as standard ONNX: the W and R of every LSTM/GRU/RNN node"
             " replaced by their block-circulant projection, so onnxruntime computes what a"
-            " --block-size K kernel computes (in float). Fake-quantized (Q/DQ) export: not yet."
+            " --block-size K kernel computes (in float). With --precision fixed the recurrent weights"
+            " are also fake-quantized: integers in ercc's weight formats + DequantizeLinear."
         ),
     )
     p.add_argument("model", help="the ONNX model (.onnx)")
     p.add_argument("-o", "--output", required=True, help="the .onnx file to write")
-    p.add_argument("--block-size", type=int, required=True, metavar="K", help="block size (a power of two)")
+    p.add_argument("--block-size", type=int, default=1, metavar="K", help="block size (a power of two; default 1)")
+    p.add_argument(
+        "--precision", choices=PRECISIONS, default="float",
+        help="fixed: fake-quantize W, R, B (and P) as the --precision fixed kernel stores them (default float)",
+    )
+    fixed = "with --precision fixed:"
+    p.add_argument("--weight-bits", type=int, default=16, metavar="W", help=f"{fixed} weight width, in [4, 24] (default 16)")
+    p.add_argument("--act-bits", type=int, default=16, metavar="W", help=f"{fixed} checked as for compiling; activations stay float")
+    p.add_argument("--rounding", default="AP_RND", metavar="MODE", help=f"{fixed} ap_fixed quantization mode (default AP_RND)")
+    p.add_argument("--overflow", default="AP_SAT", metavar="MODE", help=f"{fixed} ap_fixed overflow mode (default AP_SAT)")
+    p.add_argument(
+        "--config", default=None, metavar="FILE",
+        help="a .yaml or .json file of these options, and per-layer block_size / weight_bits under 'layers'",
+    )
     p.add_argument("--debug", action="store_true", help="show Python tracebacks of internal errors")
-    args = p.parse_args(argv)
-    from ercc.compiler.export_onnx import export_files
+    p.add_argument("--quiet", action="store_true", help="no progress display")
+    from ercc.compiler import compile_command
 
-    _located(args.model, lambda: export_files(args.model, args.output, args.block_size))
+    args = compile_command.parse(p, argv)
+    options = _options(args)
+    _located(args.model, lambda: compile_command.warn_ignored(args, options))
+    from ercc.compiler.export_onnx import describe, export_files
+
+    _located(args.model, lambda: export_files(args.model, args.output, options))
+    if not args.quiet:
+        print(f"wrote {args.output} ({describe(options)})")
     return EXIT_OK
 
 
@@ -176,6 +226,7 @@ COMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
 def run(argv: Sequence[str]) -> int:
     """Dispatch to a command; map errors to exit codes and one-line messages."""
     debug = "--debug" in argv
+    progress.set_quiet("--quiet" in argv)
     command = COMMANDS.get(argv[0], None) if argv else None
     try:
         return command(argv[1:]) if command else _compile_command(argv)

@@ -8,6 +8,8 @@ direction and gate by gate, by their block-circulant projection
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import onnx
 from onnx import numpy_helper
@@ -17,8 +19,13 @@ from ercc.numerics.circulant import project_gates
 GATES = {"LSTM": 4, "GRU": 3, "RNN": 1}
 
 
-def project_recurrent_weights(model: onnx.ModelProto, block_size: int) -> onnx.ModelProto:
-    """A copy of `model` whose recurrent W and R are block-circulant with block `block_size`."""
+def project_recurrent_weights(
+    model: onnx.ModelProto, block_size: int, layers: Mapping[str, int] | None = None
+) -> onnx.ModelProto:
+    """A copy of `model` whose recurrent W and R are block-circulant with block `block_size`.
+
+    `layers` maps node names to their own block size (the per-layer options).
+    """
     out = onnx.ModelProto()
     out.CopyFrom(model)
     inits = {t.name: t for t in out.graph.initializer}
@@ -26,9 +33,12 @@ def project_recurrent_weights(model: onnx.ModelProto, block_size: int) -> onnx.M
         gates = GATES.get(node.op_type)
         if gates is None:
             continue
+        k = (layers or {}).get(node.name, block_size)
+        if k == 1:
+            continue
         for name in node.input[1:3]:  # W, R
             tensor = inits[name]
             weights = numpy_helper.to_array(tensor)
-            projected = np.stack([project_gates(w, gates, block_size) for w in weights])
+            projected = np.stack([project_gates(w, gates, k) for w in weights])
             tensor.CopyFrom(numpy_helper.from_array(projected.astype(weights.dtype), name))
     return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 
 from xdsl.xdsl_opt_main import xDSLOptMain
@@ -25,10 +26,20 @@ class ErccOptMain(xDSLOptMain):
         for name, get in {**ERCC_UNIVERSE.all_passes, **_EXTRA_PASSES}.items():
             self.available_passes.setdefault(name, get)
 
+    def register_all_arguments(self, arg_parser) -> None:
+        super().register_all_arguments(arg_parser)
+        arg_parser.formatter_class = argparse.RawDescriptionHelpFormatter
+        arg_parser.epilog = "ercc's passes (-p NAME or NAME{option=value}):\n" + "\n".join(f"  {name:26} {_summary(get())}" for name, get in sorted(ERCC_UNIVERSE.all_passes.items()))
+
     def register_all_targets(self) -> None:
         super().register_all_targets()
         for name, get in ERCC_UNIVERSE.all_targets.items():
             self.available_targets.setdefault(name, get)
+
+
+def _summary(pass_class) -> str:
+    """The first line of a pass's docstring: what it does."""
+    return (pass_class.__doc__ or "").strip().splitlines()[0] if pass_class.__doc__ else ""
 
 
 def _load_plugins(argv: list[str]) -> list[str]:
@@ -51,9 +62,15 @@ def _load_plugins(argv: list[str]) -> list[str]:
 
 
 def main() -> None:
+    from xdsl.utils.exceptions import PassFailedException
+
     args = _load_plugins(sys.argv[1:])
-    ErccOptMain(
-        description="ercc modular optimizer driver (xdsl-opt with ercc's dialects and passes;"
-        " --load-pass-plugin FILE.py adds the ModulePass classes of a Python file)",
-        args=args,
-    ).run()
+    try:
+        ErccOptMain(
+            description="ercc modular optimizer driver (xdsl-opt with ercc's dialects and passes;"
+            " --load-pass-plugin FILE.py adds the ModulePass classes of a Python file)",
+            args=args,
+        ).run()
+    except PassFailedException as e:  # a pass rejected its options or its input: one line, exit 2
+        print(f"ercc-opt: error: {e}", file=sys.stderr)
+        sys.exit(2)

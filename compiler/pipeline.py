@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, fields
 
 from xdsl.context import Context
 from xdsl.dialects import arith, builtin, func
@@ -26,13 +26,16 @@ from ercc.passes.activation_approximation import ActivationApproximation
 from ercc.passes.circulant_substitution import CirculantSubstitution
 from ercc.passes.quantize import Quantize
 from ercc.passes.fft_decompose import FFTDecompose
+from ercc.passes.fuse_gate_macs import FuseGateMacs
 from ercc.hardware.devices import DEVICES
+from ercc.numerics.fixed import OVERFLOW_MODES, QUANTIZATION_MODES
 from ercc.passes.pe_schedule import PESchedule
+from ercc.passes.hoist_input_path import HoistInputPath
 from ercc.passes.lower_rnn_layers import LowerRNNLayers
 
 PRECISIONS = ("float", "fixed")
 FIXED_BITS = (4, 24)  # --weight-bits / --act-bits range (outputs leave the kernel as exact float32)
-PWL_SEGMENTS = 64  # activation-approximation segments in the fixed-point pipeline (docs/fixed-point.md)
+PWL_SEGMENTS = (4, 1024)  # --segments range (a power of two): activation-approximation's table size
 # Names the kernel's top function cannot take: C++ keywords, and the driver's main.
 _RESERVED_NAMES = frozenset(
     "alignas alignof and and_eq asm auto bitand bitor bool break case catch char char8_t char16_t char32_t"
@@ -43,6 +46,38 @@ _RESERVED_NAMES = frozenset(
     " static_assert static_cast struct switch template this thread_local throw true try typedef typeid"
     " typename union unsigned using virtual void volatile wchar_t while xor xor_eq main".split()
 )
+
+
+@dataclass(frozen=True)
+class LayerOptions:
+    """Options of one recurrent ONNX node (the `layers` of a --config file); None: the global value."""
+
+    block_size: int | None = None
+    weight_bits: int | None = None  # carried in the IR: `ercc.weight_bits` on the layer op, read by quantize
+
+
+def _layer_entries(value) -> tuple[tuple[str, LayerOptions], ...]:
+    """`layers` as sorted (node name, LayerOptions) pairs, from a mapping or from pairs."""
+    if not value:
+        return ()
+    items = value.items() if isinstance(value, Mapping) else value
+    known = [f.name for f in fields(LayerOptions)]
+    out = {}
+    try:
+        for name, opts in items:
+            if not isinstance(opts, LayerOptions):
+                if not isinstance(opts, Mapping):
+                    raise TypeError
+                keys = {str(k).lstrip("-").replace("-", "_"): v for k, v in opts.items()}
+                unknown = sorted(set(keys) - set(known))
+                if unknown:
+                    options = ", ".join(known)
+                    raise ErccError(f"layer '{name}': unknown option '{unknown[0]}' (per-layer options: {options})")
+                opts = LayerOptions(**keys)
+            out[str(name)] = opts
+    except (TypeError, ValueError) as e:
+        raise ErccError("layers must map ONNX node names to options, e.g. {\"lstm_1\": {\"block_size\": 4}}") from e
+    return tuple(sorted(out.items()))
 
 
 @dataclass(frozen=True)
@@ -57,22 +92,47 @@ class CompileOptions:
     clock_mhz: float = 200.0
     weight_bits: int = 16
     act_bits: int = 16
+    segments: int = 64
+    rounding: str = "AP_RND"
+    overflow: str = "AP_SAT"
+    calib: str | None = None  # .npz of calibration inputs (like `ercc simulate --inputs`)
+    layers: tuple[tuple[str, LayerOptions], ...] = ()  # per recurrent node, from a mapping {name: {option: value}}
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "layers", _layer_entries(self.layers))
+
+    def block_size_of(self, node_name: str) -> int:
+        """The block size of a recurrent node: its `layers` entry, else --block-size."""
+        own = dict(self.layers).get(node_name)
+        return self.block_size if own is None or own.block_size is None else own.block_size
+
+    @property
+    def max_block_size(self) -> int:
+        return max([self.block_size, *(o.block_size for _, o in self.layers if o.block_size is not None)])
 
     def validate(self) -> None:
         """Raise ErccError for option values no model could satisfy."""
-        k = self.block_size
-        if k < 1 or k & (k - 1):
-            raise ErccError(f"--block-size must be a power of two (1, 2, 4, 8, ...), got {k}")
+        for where, k in [("", self.block_size), *((f"layer '{n}': ", o.block_size) for n, o in self.layers)]:
+            if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 1 or k & (k - 1)):
+                raise ErccError(f"{where}--block-size must be a power of two (1, 2, 4, 8, ...), got {k}")
         if self.precision not in PRECISIONS:
             raise ErccError(f"--precision must be one of {', '.join(PRECISIONS)}, got '{self.precision}'")
         lo, hi = FIXED_BITS
-        for flag, bits in (("--weight-bits", self.weight_bits), ("--act-bits", self.act_bits)):
+        per_layer = [
+            (f"layer '{n}': --weight-bits", o.weight_bits) for n, o in self.layers if o.weight_bits is not None
+        ]
+        for flag, bits in (("--weight-bits", self.weight_bits), ("--act-bits", self.act_bits), *per_layer):
             if isinstance(bits, bool) or not isinstance(bits, int) or not lo <= bits <= hi:
                 raise ErccError(f"{flag} must be an integer in [{lo}, {hi}], got {bits}")
-        if self.precision == "fixed" and self.block_size > 1:
-            raise ErccError(
-                f"--precision fixed supports --block-size 1 only for now (the fixed-point FFT is not done), got {k}"
-            )
+        if self.rounding not in QUANTIZATION_MODES:
+            raise ErccError(f"--rounding must be one of {', '.join(QUANTIZATION_MODES)}, got '{self.rounding}'")
+        if self.overflow not in OVERFLOW_MODES:
+            raise ErccError(f"--overflow must be one of {', '.join(OVERFLOW_MODES)}, got '{self.overflow}'")
+        if self.calib is not None and self.precision != "fixed":
+            raise ErccError("--calib needs --precision fixed")
+        n, (lo, hi) = self.segments, PWL_SEGMENTS
+        if isinstance(n, bool) or not isinstance(n, int) or not lo <= n <= hi or n & (n - 1):
+            raise ErccError(f"--segments must be a power of two in [{lo}, {hi}], got {n}")
         if self.seq_len is not None and self.seq_len < 1:
             raise ErccError(f"--seq-len must be >= 1, got {self.seq_len}")
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", self.top) or self.top in _RESERVED_NAMES:
@@ -92,12 +152,14 @@ def make_context() -> Context:
 
 
 def default_passes(options: CompileOptions) -> list[ModulePass]:
-    """layers → cells → block-circulant → FFT → (fixed point: PWL activations, quantize) → schedule."""
+    """layers → cells → block-circulant → FFT → (fixed: PWL activations, quantize) → hoisted input paths → schedule."""
     passes: list[ModulePass] = [LowerRNNLayers()]
-    if options.block_size > 1:
-        passes += [CirculantSubstitution(block_size=options.block_size), FFTDecompose()]
+    if options.max_block_size > 1:
+        per_layer = ",".join(f"{n}={o.block_size}" for n, o in options.layers if o.block_size is not None)
+        passes += [CirculantSubstitution(options.block_size, layer_block_sizes=per_layer), FFTDecompose(), FuseGateMacs()]
     if options.precision == "fixed":
-        passes += [ActivationApproximation(segments=PWL_SEGMENTS), quantize_pass(options)]
+        passes += [ActivationApproximation(segments=options.segments), quantize_pass(options)]
+    passes.append(HoistInputPath())  # after quantize: the same ops on the same values
     passes.append(PESchedule(device=options.device, clock_mhz=options.clock_mhz))
     return passes
 
@@ -107,7 +169,8 @@ def quantize_pass(options: CompileOptions) -> Quantize:
     act = options.act_bits
     act_int = 6 if act >= 14 else max(2, act // 2 - 1)
     return Quantize(
-        weight_bits=options.weight_bits, act_bits=act, act_int_bits=act_int, acc_bits=act + 8, acc_int_bits=act_int + 4
+        weight_bits=options.weight_bits, act_bits=act, act_int_bits=act_int, acc_bits=act + 8, acc_int_bits=act_int + 4,
+        rounding=options.rounding, overflow=options.overflow,
     )
 
 
@@ -154,7 +217,30 @@ def import_model(path: str | os.PathLike, options: CompileOptions):
 
     imported = import_onnx(path, seq_len=options.seq_len, top=options.top)
     check_block_size(imported.model, options.block_size)
+    check_layer_names(imported.model, options)
+    _tag_layer_options(imported.module, options)
     return imported
+
+
+def _tag_layer_options(module: ModuleOp, options: CompileOptions) -> None:
+    """Per-layer weight bits go into the IR (`ercc.weight_bits` on the layer op), where `quantize` reads them."""
+    from xdsl.dialects.builtin import IntegerAttr, StringAttr, i64
+
+    bits = {n: o.weight_bits for n, o in options.layers if o.weight_bits is not None}
+    for op in module.walk():
+        name = op.attributes.get("ercc.layer")
+        if isinstance(name, StringAttr) and name.data in bits:
+            op.attributes["ercc.weight_bits"] = IntegerAttr(bits[name.data], i64)
+
+
+def check_layer_names(model, options: CompileOptions) -> None:
+    """Every `layers` entry must name a recurrent node of the model."""
+    recurrent = [n for n in model.graph.node if n.op_type in ("LSTM", "GRU", "RNN")]
+    names = {n.name for n in recurrent}
+    for name, _ in options.layers:
+        if name not in names:
+            known = ", ".join(f"'{n.name}' ({n.op_type})" for n in recurrent if n.name) or "none with a name"
+            raise ErccError(f"layers: no recurrent node named '{name}' (the recurrent nodes: {known})")
 
 
 def compile_model(
@@ -170,10 +256,27 @@ def compile_model(
     """
     from ercc.backends.hls.emitter import emit_hls
 
+    from ercc.compiler import progress
+
     options.validate()
-    imported = import_model(path, options)
+    name = os.path.basename(os.fspath(path)) if isinstance(path, str | os.PathLike) else "the model"
+    with progress.step(f"importing {name}"):
+        imported = import_model(path, options)
     ctx = make_context()
     if after_each is not None:
         after_each(None, imported.module)
-    run_passes(ctx, imported.module, default_passes(options) if passes is None else passes, after_each)
-    return imported, emit_hls(imported.module)
+    passes = default_passes(options) if passes is None else passes
+    with progress.step("passes", total=len(passes)) as task:
+
+        def done(pass_: ModulePass, module: ModuleOp) -> None:
+            task.advance(pass_.name)
+            if options.calib is not None and isinstance(pass_, ActivationApproximation):
+                from ercc.numerics.calibration import calibrate_from_file
+
+                calibrate_from_file(module, options.calib, imported)
+            if after_each is not None:
+                after_each(pass_, module)
+
+        run_passes(ctx, imported.module, passes, done)
+    with progress.step("emitting the HLS C++ kernel"):
+        return imported, emit_hls(imported.module)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ercc.compiler import progress
 from ercc.compiler.errors import ErccError
 from ercc.compiler.output import write_npz_atomically
 from ercc.compiler.pipeline import CompileOptions, compile_model
@@ -26,7 +27,14 @@ def load_npz(path: str | os.PathLike, what: str) -> dict[str, np.ndarray]:
     if not p.is_file():
         raise ErccError(f"{what} file not found", file=str(path))
     try:
-        with np.load(p, allow_pickle=False) as data:
+        data = np.load(p, allow_pickle=False)
+        if not isinstance(data, np.lib.npyio.NpzFile):
+            raise ErccError(
+                "expected an .npz (numpy.savez) file with one array per graph input, keyed by input name;"
+                " this is a single .npy array",
+                file=str(path),
+            )
+        with data:
             return {k: data[k] for k in data.files}
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
         raise ErccError(f"not a readable .npz file ({' '.join(str(e).split())})", file=str(path)) from e
@@ -43,12 +51,12 @@ def _batch_size(specs, arrays: dict[str, np.ndarray]) -> int:
     return sizes.pop() if sizes else 1
 
 
-def _check_names(names: list[str], arrays: dict[str, np.ndarray], file: str) -> None:
+def _check_names(names: list[str], arrays: dict[str, np.ndarray], file: str, holder: str = "the file") -> None:
     missing = [n for n in names if n not in arrays]
     if missing:
         raise ErccError(
             f"no array for graph input(s) {', '.join(repr(m) for m in missing)}"
-            f" (the file has {', '.join(repr(k) for k in arrays) or 'no arrays'})",
+            f" ({holder} has {', '.join(repr(k) for k in arrays) or 'no arrays'})",
             file=file,
         )
 
@@ -123,8 +131,10 @@ def simulate_arrays(
 
         run = ReferenceExecutor(imported.module).run_batch
     else:
-        run = build_csim(kernel).run
-    results = run([_per_sequence(s, arrays[s.name], n) for s in imported.inputs])
+        with progress.step("building the C simulation (g++)"):
+            run = build_csim(kernel).run
+    sequences = [_per_sequence(s, arrays[s.name], n) for s in imported.inputs]
+    results = progress.run_batches(run, sequences, n, f"simulating ({engine})")
     return {s.name: _stack_outputs(s, r) for s, r in zip(imported.outputs, results)}
 
 

@@ -11,6 +11,7 @@ complex bins per block.
 from __future__ import annotations
 
 from xdsl.dialects.builtin import (
+    ArrayAttr,
     DenseIntOrFPElementsAttr,
     IntAttr,
     TensorType,
@@ -20,8 +21,10 @@ from xdsl.irdl import (
     IRDLOperation,
     base,
     irdl_attr_definition,
+    ParsePropInAttrDict,
     irdl_op_definition,
     operand_def,
+    opt_prop_def,
     prop_def,
     result_def,
     traits_def,
@@ -215,14 +218,35 @@ class MatVecOp(IRDLOperation):
             )
 
 
+def _verify_fft_formats(op: IRDLOperation, k: int) -> None:
+    """`stages` (one element type per butterfly stage but the last) and `twiddle` come together."""
+    stages, twiddle = op.properties.get("stages"), op.properties.get("twiddle")
+    if (stages is None) != (twiddle is None):
+        raise VerifyException("'stages' and 'twiddle' must be given together")
+    if isinstance(stages, ArrayAttr) and len(stages.data) != max(k.bit_length() - 2, 0):
+        raise VerifyException(
+            f"a length-{k} FFT has {k.bit_length() - 1} butterfly stages: 'stages' needs "
+            f"{max(k.bit_length() - 2, 0)} formats (the last stage writes the result), got {len(stages.data)}"
+        )
+
+
 @irdl_op_definition
 class RFFTOp(IRDLOperation):
-    """Zero-pads x to whole blocks and takes the real FFT of each block."""
+    """Zero-pads x to whole blocks and takes the real FFT of each block.
+
+    The straight-line program is `ercc.numerics.fft_plan.build(k)`. In fixed
+    point, `quantize` sets `stages` (the element type of each butterfly
+    stage's values but the last, which writes the result) and `twiddle` (the
+    element type of the twiddle constants); float kernels have neither.
+    """
 
     name = "circ.rfft"
     input = operand_def(base(TensorType))
     result = result_def(SpectrumType)
+    stages = opt_prop_def(ArrayAttr)
+    twiddle = opt_prop_def(Attribute)
     traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
 
     def __init__(self, x: SSAValue, block: int):
@@ -240,17 +264,26 @@ class RFFTOp(IRDLOperation):
             raise VerifyException(
                 f"{n} elements make {-(-n // t.block.data)} blocks of {t.block.data}, not {t.blocks.data}"
             )
+        _verify_fft_formats(self, t.block.data)
 
 
 @irdl_op_definition
 class FreqMacOp(IRDLOperation):
-    """Y[a] = sum over b of W[a, b] * X[b], bin by bin (complex multiply-accumulate)."""
+    """Y[a] = sum over b of W[a, b] * X[b], bin by bin (complex multiply-accumulate).
+
+    In fixed point, `quantize` sets `accumulator`: an element type wide enough
+    that every partial sum is exact (fraction bits of a product, integer bits
+    for q products), so the sum does not depend on its order and is assigned
+    to the result type once.
+    """
 
     name = "circ.freq_mac"
     weight = operand_def(FreqBlockCirculantType)
     input = operand_def(SpectrumType)
     result = result_def(SpectrumType)
+    accumulator = opt_prop_def(Attribute)
     traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$weight `,` $input attr-dict `:` type($weight) `,` type($input) `->` type($result)"
 
     def __init__(self, weight: SSAValue, x: SSAValue):
@@ -277,12 +310,21 @@ class FreqMacOp(IRDLOperation):
 
 @irdl_op_definition
 class IRFFTOp(IRDLOperation):
-    """Inverse real FFT of each block, concatenated and cropped to the result's length."""
+    """Inverse real FFT of each block (the 1/k included), concatenated and cropped to the result's length.
+
+    The straight-line program is `ercc.numerics.fft_plan.build(k)`. In fixed
+    point, `quantize` sets `stages` (the element type of each butterfly
+    stage's values but the last, which writes the result) and `twiddle` (the
+    element type of the twiddle constants); float kernels have neither.
+    """
 
     name = "circ.irfft"
     input = operand_def(SpectrumType)
     result = result_def(base(TensorType))
+    stages = opt_prop_def(ArrayAttr)
+    twiddle = opt_prop_def(Attribute)
     traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
 
     def __init__(self, x: SSAValue, rows: int):
@@ -299,6 +341,7 @@ class IRFFTOp(IRDLOperation):
             raise VerifyException(
                 f"{t.blocks.data} blocks of {t.block.data} crop to {full - t.block.data + 1}..{full} elements, not {n}"
             )
+        _verify_fft_formats(self, t.block.data)
 
 
 CIRC = Dialect(

@@ -30,6 +30,7 @@ from xdsl.dialects.builtin import (
     IntegerType,
     StringAttr,
     TensorType,
+    UnitAttr,
     i32,
     i64,
 )
@@ -40,6 +41,7 @@ from xdsl.irdl import (
     irdl_attr_definition,
     irdl_op_definition,
     operand_def,
+    opt_prop_def,
     prop_def,
     result_def,
     traits_def,
@@ -161,6 +163,20 @@ def raw_values(attr: DenseIntOrFPElementsAttr) -> np.ndarray:
     return data.reshape(shape)
 
 
+def coefficient_format(value: float, like: FixedFormat) -> FixedFormat:
+    """The format of an activation's alpha/beta next to values of format `like`.
+
+    `like`'s width and modes, and the fewest integer bits whose range holds the
+    value (the emitter and the reference executor both quantize with it).
+    """
+    m = abs(float(value))
+    for i in range(like.width + 1):
+        fmt = FixedFormat(like.width, i, True, like.rnd, like.sat)
+        if -fmt.min >= m and fmt.max >= m - fmt.lsb / 2:
+            return fmt
+    return FixedFormat(like.width, like.width, True, like.rnd, like.sat)
+
+
 def fixed_element(t: Attribute) -> FixedType | None:
     """The fixed-point element type of a tensor, spectrum or block-circulant type, else None."""
     el = t.get_element_type() if isinstance(t, TensorType) else getattr(t, "element_type", None)
@@ -203,7 +219,7 @@ class ConstOp(IRDLOperation):
 
 @irdl_op_definition
 class PWLOp(IRDLOperation):
-    """A piecewise-linear function with N segments (activation-approximation's sigmoid/tanh).
+    """A piecewise-linear function with N segments (activation-approximation's smooth activations).
 
     `fix.pwl %x, %breaks, %values, %slopes {below = 0.0, above = 1.0}`, with
     `breaks` of N+1 ascending breakpoints and `values`, `slopes` of N entries:
@@ -215,6 +231,8 @@ class PWLOp(IRDLOperation):
     The right-hand side is computed exactly (ap_fixed's full-precision
     operators; in float32 for f32 tensors, in this order) and assigned to the
     result's element type once. `below` and `above` are assigned to it too.
+    Functions with a linear asymptote (softplus, elu) replace `above` by the
+    `identity_above` flag: y = x (assigned) for x >= breaks[N].
     """
 
     name = "fix.pwl"
@@ -224,7 +242,8 @@ class PWLOp(IRDLOperation):
     slopes = operand_def(TensorType)
     result = result_def(TensorType)
     below = prop_def(FloatAttr)
-    above = prop_def(FloatAttr)
+    above = opt_prop_def(FloatAttr)
+    identity_above = opt_prop_def(UnitAttr)
     traits = traits_def(Pure())
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = (
@@ -232,12 +251,14 @@ class PWLOp(IRDLOperation):
         "`(` type($input) `,` type($breaks) `,` type($values) `,` type($slopes) `)` `->` type($result)"
     )
 
-    def __init__(self, x, breaks, values, slopes, below: float, above: float):
-        super().__init__(
-            operands=[x, breaks, values, slopes],
-            result_types=[x.type],
-            properties={"below": FloatAttr(below, Float64Type()), "above": FloatAttr(above, Float64Type())},
-        )
+    def __init__(self, x, breaks, values, slopes, below: float, above: float | None):
+        """`above=None` sets `identity_above`."""
+        props: dict[str, Attribute] = {"below": FloatAttr(below, Float64Type())}
+        if above is None:
+            props["identity_above"] = UnitAttr()
+        else:
+            props["above"] = FloatAttr(above, Float64Type())
+        super().__init__(operands=[x, breaks, values, slopes], result_types=[x.type], properties=props)
 
     def verify_(self) -> None:
         shapes = [tuple(v.type.get_shape()) for v in (self.breaks, self.values, self.slopes)]
@@ -247,6 +268,8 @@ class PWLOp(IRDLOperation):
             )
         if shapes[1][0] < 1:
             raise VerifyException("fix.pwl needs at least one segment")
+        if (self.above is None) == (self.identity_above is None):
+            raise VerifyException("fix.pwl needs exactly one of 'above' and 'identity_above'")
         if tuple(self.input.type.get_shape()) != tuple(self.result.type.get_shape()):
             raise VerifyException("fix.pwl result must have its input's shape")
         kinds = {isinstance(v.type.get_element_type(), Float32Type) for v in self.operands}

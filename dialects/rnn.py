@@ -933,12 +933,58 @@ class ScanOp(IRDLOperation):
 
 
 @irdl_op_definition
+class MapOp(IRDLOperation):
+    """A loop over the leading axis of `xs` with no state: row t of each result is the body applied to x_t.
+
+    Each row is stored in its result's element type (a conversion when it differs from the yielded one).
+
+    `hoist-input-path` moves the part of a scan body that depends only on the
+    step input here: its steps are independent, so the hardware can run them
+    ahead of the recurrence that reads the rows.
+    """
+
+    name = "rnn.map"
+    xs = operand_def(AnyTensor)
+    ys = var_result_def(AnyTensor)
+    body = region_def("single_block")
+    traits = traits_def(RecursiveMemoryEffect())
+
+    assembly_format = "$xs attr-dict `:` type($xs) `->` `(` type($ys) `)` $body"
+
+    def __init__(self, xs: SSAValue, body: Region):
+        T = shape_of(xs)[0]
+        yielded = body.block.last_op
+        assert isinstance(yielded, YieldOp)
+        super().__init__(
+            operands=[xs],
+            result_types=[[TensorType(v.type.get_element_type(), [T, *shape_of(v)]) for v in yielded.values]],
+            regions=[body],
+        )
+
+    def verify_(self) -> None:
+        _check_static(self)
+        xs = shape_of(self.xs)
+        if not self.ys:
+            raise VerifyException("rnn.map needs at least one result")
+        args = self.body.block.args
+        if len(args) != 1 or shape_of(args[0]) != xs[1:]:
+            raise VerifyException(f"body must take one step argument of shape {list(xs[1:])}")
+        term = self.body.block.last_op
+        if not isinstance(term, YieldOp) or len(term.values) != len(self.ys):
+            raise VerifyException(f"body must end with rnn.yield of {len(self.ys)} value(s)")
+        for i, (v, y) in enumerate(zip(term.values, self.ys)):
+            if shape_of(y) != (xs[0], *shape_of(v)):
+                want, got = [xs[0], *shape_of(v)], list(shape_of(y))
+                raise VerifyException(f"result {i} must have shape {want} (the yielded rows stacked), got {got}")
+
+
+@irdl_op_definition
 class YieldOp(IRDLOperation):
-    """Terminates an `rnn.scan` body with the next states."""
+    """Terminates an `rnn.scan` body with the next states, or an `rnn.map` body with one row per result."""
 
     name = "rnn.yield"
     values = var_operand_def()
-    traits = traits_def(IsTerminator(), HasParent(ScanOp), Pure())
+    traits = traits_def(IsTerminator(), HasParent(ScanOp, MapOp), Pure())
     assembly_format = "$values attr-dict `:` type($values)"
 
     def __init__(self, *values: SSAValue):
@@ -991,6 +1037,7 @@ RNN = Dialect(
         SliceOp,
         ConcatOp,
         ScanOp,
+        MapOp,
         YieldOp,
         MatVecOp,
     ],

@@ -2,8 +2,12 @@
 
 Passes decide, the HLS emitter obeys: an op carrying `sched.loop` has its loops
 pipelined at the given initiation interval and its inner loop unrolled by the
-given factor; a constant carrying `sched.partition` has its array partitioned.
-Nothing here changes what a kernel computes.
+given factor; a constant carrying `sched.partition` has its array partitioned;
+a function carrying `sched.dataflow` has its top-level loops (input paths,
+recurrences, the rest) run as concurrent dataflow processes, and a process
+carrying `sched.stream` passes its rows to the next one through a FIFO of
+the given depth instead of a ping-pong buffer. Nothing here changes what a
+kernel computes.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from xdsl.utils.exceptions import VerifyException
 
 LOOP = "sched.loop"
 PARTITION = "sched.partition"
+DATAFLOW = "sched.dataflow"  # a unit attribute on the func.func
+STREAM = "sched.stream"
 
 
 @irdl_attr_definition
@@ -88,4 +94,31 @@ class PartitionAttr(ParametrizedAttribute):
         printer.print_string(f"<{self.kind.data}, {self.factor.data}>")
 
 
-SCHED = Dialect("sched", [], [LoopScheduleAttr, PartitionAttr])
+@irdl_attr_definition
+class StreamAttr(ParametrizedAttribute):
+    """`#sched.stream<depth = 64>`: the op's first result flows to its one consumer through a FIFO."""
+
+    name = "sched.stream"
+
+    depth: IntAttr
+
+    def __init__(self, depth: int):
+        super().__init__(IntAttr(depth))
+
+    def verify(self) -> None:
+        if self.depth.data < 1:
+            raise VerifyException(f"stream depth must be >= 1, got {self.depth.data}")
+
+    @classmethod
+    def parse_parameters(cls, parser: AttrParser) -> list[Attribute]:
+        with parser.in_angle_brackets():
+            parser.parse_keyword("depth")
+            parser.parse_punctuation("=")
+            depth = parser.parse_integer(allow_boolean=False)
+        return [IntAttr(depth)]
+
+    def print_parameters(self, printer: Printer) -> None:
+        printer.print_string(f"<depth = {self.depth.data}>")
+
+
+SCHED = Dialect("sched", [], [LoopScheduleAttr, PartitionAttr, StreamAttr])

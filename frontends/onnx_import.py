@@ -80,6 +80,39 @@ def _converts(*op_types: str) -> Callable[[_Converter], _Converter]:
     return register
 
 
+def supported_operators() -> list[str]:
+    """The ONNX operators the importer converts (docs/support.md lists them)."""
+    return sorted(_CONVERTERS)
+
+
+def unsupported_operator(node: onnx.NodeProto, file: str) -> ErccError:
+    op = f"{node.domain}.{node.op_type}" if node.domain not in ("", "ai.onnx") else node.op_type
+    return ErccError(
+        f"operator '{op}' is not supported (the supported operators are listed in docs/support.md)",
+        file=file,
+        node=node_label(node.name, node.op_type),
+    )
+
+
+def first_unsupported_node(model: onnx.ModelProto) -> onnx.NodeProto | None:
+    """The first node on the data path (fed by graph inputs) that the importer cannot convert.
+
+    Shape/Size outputs become constants once the input shapes are pinned, and
+    everything computed from initializers alone is folded, so only data-path
+    nodes must have a converter.
+    """
+    inits = {t.name for t in model.graph.initializer}
+    dynamic = {i.name for i in model.graph.input if i.name not in inits}
+    for node in model.graph.node:
+        if not any(name in dynamic for name in node.input):
+            continue
+        if node.domain not in ("", "ai.onnx") or node.op_type not in _CONVERTERS:
+            return node
+        if node.op_type not in ("Shape", "Size"):
+            dynamic.update(node.output)
+    return None
+
+
 class _Importer:
     """State of one import: ONNX names → SSA values or constant arrays."""
 
@@ -117,11 +150,9 @@ class _Importer:
         return module
 
     def _convert(self, node: onnx.NodeProto) -> None:
-        if node.domain not in ("", "ai.onnx"):
-            raise self.error(node, f"operator '{node.domain}.{node.op_type}' is not supported")
-        converter = _CONVERTERS.get(node.op_type)
+        converter = _CONVERTERS.get(node.op_type) if node.domain in ("", "ai.onnx") else None
         if converter is None:
-            raise self.error(node, f"operator '{node.op_type}' is not supported")
+            raise unsupported_operator(node, self.file)
         converter(self, node)
 
     # -- values ------------------------------------------------------------- #
@@ -175,9 +206,12 @@ class _Importer:
         name = node.output[index]
         expected = self.shapes.get(name)
         if expected is not None and shape_of(value) != expected:
-            raise AssertionError(
-                f"importing {node.op_type} '{node.name}': built {list(shape_of(value))},"
-                f" ONNX infers {list(expected)} for '{name}'"
+            # ONNX's shapes were inferred with batch 1: a different shape means a batch size baked
+            # into the graph (e.g. a Reshape to a constant shape) that ercc cannot trace.
+            raise self.error(
+                node,
+                f"output '{name}' has shape {list(expected)} in the ONNX graph but {list(shape_of(value))} for one "
+                "sequence; the graph probably has a batch size baked in (export with batch 1 or a dynamic batch axis)",
             )
         self._bind(name, value)
 
@@ -325,11 +359,43 @@ def _sequence_lens(imp: _Importer, node: onnx.NodeProto, T: int) -> SSAValue | N
     return imp._bind(name, imp.emit(arith.ConstantOp(attr_)).results[0])
 
 
+def _initial_state(imp: _Importer, node: onnx.NodeProto, index: int, layout: int) -> SSAValue | None:
+    """initial_h / initial_c for one sequence (batch 1), in layout 0.
+
+    Exporters bake the batch size of their sample input into constant initial
+    states (torch: zeros of batch B). A constant whose batch rows are all equal
+    is the same state for every sequence: its first row is used. Anything else
+    cannot be compiled for one sequence per call.
+    """
+    if index >= len(node.input) or not node.input[index]:
+        return None
+    name, axis = node.input[index], 0 if layout == 1 else 1
+    array = imp.const(node, index)
+    if array is not None and array.ndim == 3 and array.shape[axis] != 1:
+        first = np.take(array, [0], axis=axis)
+        if not np.array_equal(np.broadcast_to(first, array.shape), array):
+            raise imp.error(
+                node,
+                f"initial state '{name}' holds different values for the {array.shape[axis]} sequences of a "
+                "batch; ercc compiles one sequence per call: make it a graph input or export with batch 1",
+            )
+        value = imp.builder.insert(dense_constant(np.ascontiguousarray(first, dtype=np.float32))).result
+        value.name_hint = _name_hint(name)
+        return _to_layout0(imp, value, layout)
+    return _to_layout0(imp, imp.input(node, index), layout)
+
+
 def _to_layout0(imp: _Importer, value: SSAValue | None, layout: int) -> SSAValue | None:
     """Batch-major X / states [B, T|D, ...] → the layout-0 order rnn ops use."""
     if value is None or layout == 0:
         return value
     return imp.emit(rnn.TransposeOp(value, [1, 0, 2])).results[0]
+
+
+def _tag_layer(op, node: onnx.NodeProto) -> None:
+    """Name a layer op after its ONNX node (`ercc.layer`): per-layer options find their layer by it."""
+    if node.name:
+        op.attributes["ercc.layer"] = StringAttr(node.name)
 
 
 @_converts("LSTM")
@@ -341,8 +407,8 @@ def _lstm(imp: _Importer, node: onnx.NodeProto) -> None:
     B = _weight(imp, node, 3, "B")
     P = _weight(imp, node, 7, "P")
     lengths = _sequence_lens(imp, node, shape_of(X)[0])
-    h0 = _to_layout0(imp, imp.input(node, 5), layout)
-    c0 = _to_layout0(imp, imp.input(node, 6), layout)
+    h0 = _initial_state(imp, node, 5, layout)
+    c0 = _initial_state(imp, node, 6, layout)
     direction = _direction(imp, node)
     D = 2 if direction == Direction.BIDIRECTIONAL else 1
     H = attr(node, "hidden_size", shape_of(R)[-1])  # type: ignore[union-attr]
@@ -362,6 +428,7 @@ def _lstm(imp: _Importer, node: onnx.NodeProto) -> None:
             lengths=lengths,
         )
     )
+    _tag_layer(op, node)
     # Back to batch-major for layout 1: Y [T, D, 1, H] → [1, T, D, H], states [D, 1, H] → [1, D, H].
     perms = ([2, 0, 1, 3], [1, 0, 2], [1, 0, 2])
     for i, (value, perm) in enumerate(zip(op.results, perms)):
@@ -379,7 +446,7 @@ def _single_state_layer(imp: _Importer, node: onnx.NodeProto, gates: int, defaul
     W, R = _weight(imp, node, 1, "W"), _weight(imp, node, 2, "R")
     B = _weight(imp, node, 3, "B")
     lengths = _sequence_lens(imp, node, shape_of(X)[0])
-    h0 = _to_layout0(imp, imp.input(node, 5), layout)
+    h0 = _initial_state(imp, node, 5, layout)
     direction = _direction(imp, node)
     D = 2 if direction == Direction.BIDIRECTIONAL else 1
     H = attr(node, "hidden_size", shape_of(R)[-1])  # type: ignore[union-attr]
@@ -398,6 +465,7 @@ def _single_state_layer(imp: _Importer, node: onnx.NodeProto, gates: int, defaul
             lengths=lengths,
         )
     )
+    _tag_layer(op, node)
     perms = ([2, 0, 1, 3], [1, 0, 2])
     for i, (value, perm) in enumerate(zip(op.results, perms)):
         if i < len(node.output) and node.output[i]:
@@ -428,6 +496,7 @@ def _rnn(imp: _Importer, node: onnx.NodeProto) -> None:
 
 @_converts("Gemm")
 def _gemm(imp: _Importer, node: onnx.NodeProto) -> None:
+    """A dense layer: Gemm with any alpha, beta, transA and transB."""
     op = rnn.GemmOp(
         imp.input(node, 0), imp.input(node, 1), imp.input(node, 2),
         alpha=attr(node, "alpha", 1.0), beta=attr(node, "beta", 1.0),
@@ -438,6 +507,7 @@ def _gemm(imp: _Importer, node: onnx.NodeProto) -> None:
 
 @_converts("MatMul")
 def _matmul(imp: _Importer, node: onnx.NodeProto) -> None:
+    """A matrix product whose right operand is a constant 2-D matrix (a dense layer)."""
     b = imp.const(node, 1)
     if b is None or b.ndim != 2:
         raise imp.error(node, "MatMul is only supported with a constant 2-D right operand")
@@ -450,6 +520,7 @@ _BINARY = {"Add": rnn.AddOp, "Sub": rnn.SubOp, "Mul": rnn.MulOp}
 
 @_converts(*_BINARY)
 def _binary(imp: _Importer, node: onnx.NodeProto) -> None:
+    """Elementwise arithmetic."""
     op = _BINARY[node.op_type](imp.input(node, 0), imp.input(node, 1))  # type: ignore[arg-type]
     imp.set_output(node, 0, imp.emit(op).results[0])
 
@@ -469,6 +540,7 @@ _ACTIVATION_OPS: dict[str, tuple[ActivationKind, float | None, float | None]] = 
 
 @_converts(*_ACTIVATION_OPS)
 def _activation(imp: _Importer, node: onnx.NodeProto) -> None:
+    """An elementwise activation, with the operator's alpha/beta attributes."""
     kind, alpha, beta = _ACTIVATION_OPS[node.op_type]
     fn = ActivationAttr(
         kind,
@@ -480,6 +552,7 @@ def _activation(imp: _Importer, node: onnx.NodeProto) -> None:
 
 @_converts("Softmax", "LogSoftmax")
 def _softmax(imp: _Importer, node: onnx.NodeProto) -> None:
+    """Along any axis from opset 13; before opset 13 only along the last axis."""
     x = imp.input(node, 0)
     assert x is not None
     rank = len(shape_of(x))
@@ -499,6 +572,7 @@ def _softmax(imp: _Importer, node: onnx.NodeProto) -> None:
 
 @_converts("Identity", "Dropout")
 def _pass_through(imp: _Importer, node: onnx.NodeProto) -> None:
+    """Passed through (Identity; Dropout in inference mode, without its mask output)."""
     if len(node.output) > 1 and node.output[1]:
         raise imp.error(node, "the Dropout mask output is not supported")
     if node.op_type == "Dropout" and imp.const_ints(node, 2, "training_mode") not in (None, [0]):
@@ -508,12 +582,14 @@ def _pass_through(imp: _Importer, node: onnx.NodeProto) -> None:
 
 @_converts("Reshape", "Flatten", "Squeeze", "Unsqueeze")
 def _reshape(imp: _Importer, node: onnx.NodeProto) -> None:
+    """A reshape to the statically inferred output shape."""
     op = rnn.ReshapeOp(imp.input(node, 0), imp.output_shape(node))  # type: ignore[arg-type]
     imp.set_output(node, 0, imp.emit(op).results[0])
 
 
 @_converts("Transpose")
 def _transpose(imp: _Importer, node: onnx.NodeProto) -> None:
+    """Any permutation."""
     x = imp.input(node, 0)
     assert x is not None
     perm = attr(node, "perm") or list(reversed(range(len(shape_of(x)))))
@@ -522,6 +598,7 @@ def _transpose(imp: _Importer, node: onnx.NodeProto) -> None:
 
 @_converts("Concat")
 def _concat(imp: _Importer, node: onnx.NodeProto) -> None:
+    """Along any axis."""
     inputs = [imp.tensor(name, node) for name in node.input if name]
     axis = _axis(attr(node, "axis"), len(shape_of(inputs[0])))
     imp.set_output(node, 0, imp.emit(rnn.ConcatOp(inputs, axis)).results[0])
@@ -529,6 +606,7 @@ def _concat(imp: _Importer, node: onnx.NodeProto) -> None:
 
 @_converts("Slice")
 def _slice(imp: _Importer, node: onnx.NodeProto) -> None:
+    """Constant starts, ends, axes and steps (any non-zero step)."""
     x = imp.input(node, 0)
     assert x is not None
     shape = shape_of(x)
@@ -568,6 +646,7 @@ def _slice_window(dim: int, start: int, end: int, step: int) -> tuple[int, int]:
 
 @_converts("Gather")
 def _gather(imp: _Importer, node: onnx.NodeProto) -> None:
+    """A constant scalar or 1-element index, e.g. the last time step of Y."""
     x = imp.input(node, 0)
     assert x is not None
     shape = shape_of(x)

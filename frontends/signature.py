@@ -114,6 +114,11 @@ def input_axes(graph: onnx.GraphProto) -> dict[str, _Axes]:
     return found
 
 
+_INTEGER_TYPES = {
+    getattr(onnx.TensorProto, t) for t in ("INT8", "INT16", "INT32", "INT64", "UINT8", "UINT16", "UINT32", "UINT64")
+}
+
+
 def pin_inputs(
     model: onnx.ModelProto, axes: dict[str, _Axes], seq_len: int | None, file: str, batch: int = 1
 ) -> list[TensorSpec]:
@@ -131,7 +136,9 @@ def pin_inputs(
             if tt.HasField("shape") and len(tt.shape.dim) != 1:
                 raise ErccError(f"sequence_lens graph input '{inp.name}' must have rank 1 ([batch])", file=file)
         elif not inp.type.HasField("tensor_type") or tt.elem_type != onnx.TensorProto.FLOAT:
-            raise ErccError(f"graph input '{inp.name}' is not a float32 tensor", file=file)
+            integer = inp.type.HasField("tensor_type") and tt.elem_type in _INTEGER_TYPES
+            hint = "; ercc takes float features: keep nn.Embedding outside the exported graph" if integer else ""
+            raise ErccError(f"graph input '{inp.name}' is not a float32 tensor{hint}", file=file)
         if not tt.HasField("shape"):
             raise ErccError(f"graph input '{inp.name}' has no shape", file=file)
         ax = axes.get(inp.name, _Axes(None, None))

@@ -2,17 +2,25 @@
 
 ESTIMATES, not synthesis results. The model follows the emitted code: every op
 is a loop nest whose innermost loop is pipelined (`#sched.loop` II) and
-unrolled (`#sched.loop` unroll); ops run one after another inside a time step
-and every op has its own hardware (no sharing, the conservative case); the
-steps of a recurrence run one after another. Numbers per operator, chosen from
-the usual UltraScale figures at 200 MHz:
+unrolled (`#sched.loop` unroll) — or, for a reduction unrolled completely, whose
+parent loop is pipelined around an adder tree; ops run one after another
+inside a time step and every op has its own hardware (no sharing, the
+conservative case). The top-level loops are processes: input paths
+(`rnn.map`), recurrences (`rnn.scan`) and ops run once per sequence. Under
+`sched.dataflow` they overlap, so a frame costs the slowest process's cycles
+per step; without it they run one after another. Numbers per operator,
+chosen from the usual UltraScale figures at 200 MHz:
 
 - float32: a multiply takes 3 DSPs, an add 2 DSPs and ~400 LUTs; an accumulation
   through a float add carries a 4-cycle dependency (effective II 4);
 - fixed point: a multiply up to 18 bits takes 1 DSP (2 up to 36), adds are LUTs
   (one per bit); accumulations pipeline at II 1;
 - a float transcendental (std::tanh, std::exp) unit: 8 DSPs, ~2000 LUTs;
-- arrays of 1 Kib or more live in 18 Kib block RAMs, one set per partition bank.
+- an FFT call site is one instance of the straight-line program
+  (`numerics/fft_plan.py`): its multiplies and adds, called once per block;
+- arrays of 1 Kib or more live in 18 Kib block RAMs, one set per partition
+  bank; rows handed between processes cost a FIFO, or a ping-pong buffer
+  (two copies of the array) under dataflow.
 """
 
 from __future__ import annotations
@@ -21,12 +29,13 @@ import math
 from dataclasses import dataclass, field
 
 from xdsl.dialects import arith, func
-from xdsl.dialects.builtin import Float32Type, ModuleOp, TensorType
-from xdsl.ir import Attribute, Operation
+from xdsl.dialects.builtin import Float32Type, ModuleOp, StringAttr, TensorType
+from xdsl.ir import Attribute, Operation, SSAValue
 
-from ercc.dialects import circ, rnn
-from ercc.dialects.sched import LOOP, PARTITION, LoopScheduleAttr, PartitionAttr
+from ercc.dialects import circ, fix, rnn
+from ercc.dialects.sched import DATAFLOW, LOOP, PARTITION, STREAM, LoopScheduleAttr, PartitionAttr, StreamAttr
 from ercc.hardware.devices import Device
+from ercc.numerics import fft_plan
 
 BRAM_BITS = 18 * 1024
 LUTRAM_LIMIT_BITS = 1024
@@ -65,6 +74,10 @@ class Arithmetic:
     def depth(self) -> int:
         return 12 if self.is_float else 4
 
+    @property
+    def add_latency(self) -> int:
+        return 4 if self.is_float else 1
+
 
 def arithmetic(el: Attribute) -> Arithmetic:
     """The number format of an element type: f32, or a fixed-point type with a `width`."""
@@ -72,6 +85,22 @@ def arithmetic(el: Attribute) -> Arithmetic:
         return Arithmetic(True, 32)
     width = getattr(el, "width", None)
     return Arithmetic(False, int(getattr(width, "data", width or 16)))
+
+
+def _value_element(value) -> Attribute:
+    t = value.type
+    return t.get_element_type() if isinstance(t, TensorType) else getattr(t, "element_type")
+
+
+def mul_dsp(op: Operation, ar: Arithmetic) -> int:
+    """DSP48 slices per multiply: fixed-point products of the op's two operands fit one
+    27 × 18 multiplier when their widths do (a 16-bit weight times a 20-bit spectrum: 1)."""
+    if ar.is_float or len(op.operands) < 2:
+        return ar.dsp_mul
+    a, b = sorted(arithmetic(_value_element(v)).width for v in op.operands[:2])
+    if a <= 18 and b <= 27:
+        return 1
+    return 2 if a <= 36 and b <= 54 else 4
 
 
 def _element(op: Operation) -> Attribute:
@@ -84,7 +113,14 @@ class LoopWork:
     """An op as the emitter writes it: `outer` restarts of a pipelined inner loop of `inner` trips.
 
     Each inner iteration does `muls` multiplies and `adds` adds (`transcendental`
-    calls); `accumulates` when it feeds a loop-carried sum.
+    calls); `accumulates` when it feeds a loop-carried sum. A reduction whose
+    inner loop is fully unrolled has its parent loop pipelined instead
+    (`restarts` times, `outer / restarts` trips each). `fft` = (block size,
+    inverse) of the straight-line FFT applied to each of the `inner` blocks;
+    `copy`: more elements copied at one per cycle after each outer iteration.
+    `flattened`: the emitter writes outer × inner/unroll as one pipelined loop
+    (the pipeline fills once); a fixed-point accumulation there is exact, so
+    only float sums carry the adder's latency from one iteration to the next.
     """
 
     outer: int
@@ -93,7 +129,10 @@ class LoopWork:
     adds: int = 0
     transcendental: int = 0
     accumulates: bool = False
-    fft: tuple[int, int] | None = None  # (block size, calls) of the FFT helper
+    restarts: int | None = None
+    fft: tuple[int, bool] | None = None
+    copy: int = 0
+    flattened: bool = False
 
 
 def loop_work(op: Operation) -> LoopWork | None:
@@ -101,20 +140,25 @@ def loop_work(op: Operation) -> LoopWork | None:
     match op:
         case rnn.MatVecOp():
             rows, cols = rnn.shape_of(op.weight)
-            return LoopWork(rows, cols, 1, 1, accumulates=True)
+            return LoopWork(rows, cols, 1, 1, accumulates=True, restarts=1)
         case circ.MatVecOp():
             t = op.weight.type
-            return LoopWork(t.rows.data, t.cols.data, 1, 1, accumulates=True)
+            return LoopWork(t.rows.data, t.cols.data, 1, 1, accumulates=True, restarts=1)
         case circ.FreqMacOp():
+            # Per block row: all bins at once per block column (bins 0 and k/2 real: 2k - 2 multiplies),
+            # between clearing and storing the 2 * bins accumulators.
             t = op.weight.type
             p, q = t.grid
-            return LoopWork(p * (t.block.data // 2 + 1), q, 4, 4, accumulates=True)
+            k = t.block.data
+            macs = max(1, 2 * k - 2)
+            return LoopWork(p, q, macs, macs, accumulates=True, flattened=True)
         case circ.RFFTOp():
+            # The block loop is pipelined: one FFT unit per PE takes a block a cycle.
             t = op.result.type
-            return LoopWork(t.blocks.data, t.block.data, fft=(t.block.data, t.blocks.data))
+            return LoopWork(1, t.blocks.data, fft=(t.block.data, False))
         case circ.IRFFTOp():
             t = op.input.type
-            return LoopWork(t.blocks.data, t.block.data, muls=1, fft=(t.block.data, t.blocks.data))
+            return LoopWork(1, t.blocks.data, fft=(t.block.data, True))
         case rnn.AddOp() | rnn.SubOp():
             return LoopWork(1, _numel(op), adds=1)
         case rnn.MulOp():
@@ -131,10 +175,10 @@ def loop_work(op: Operation) -> LoopWork | None:
             m, n = rnn.shape_of(op.result)
             a = rnn.shape_of(op.A)
             depth = a[0] if op.trans_a.value.data else a[1]
-            return LoopWork(m * n, depth, 1, 1, accumulates=True)
+            return LoopWork(m * n, depth, 1, 1, accumulates=True, restarts=m)
         case rnn.MatMulOp():
-            depth, _ = rnn.shape_of(op.B)
-            return LoopWork(_numel(op), depth, 1, 1, accumulates=True)
+            depth, n = rnn.shape_of(op.B)
+            return LoopWork(_numel(op), depth, 1, 1, accumulates=True, restarts=_numel(op) // n)
         case rnn.TransposeOp() | rnn.SliceOp() | rnn.ConcatOp():
             return LoopWork(1, _numel(op))
     return None
@@ -175,19 +219,29 @@ def op_cost(op: Operation, unroll: int | None = None, ii: int | None = None) -> 
         ii = sched.ii.data if isinstance(sched, LoopScheduleAttr) else 1
     unroll = max(1, min(unroll, work.inner))
     ar = arithmetic(_element(op))
-    step_ii = ii * (ar.accumulate_ii if work.accumulates else 1)
-    cycles = work.outer * (math.ceil(work.inner / unroll) * step_ii + ar.depth)
-    dsp = unroll * (work.muls * ar.dsp_mul + work.adds * ar.dsp_add + work.transcendental * (8 if ar.is_float else 1))
+    if work.flattened:
+        step_ii = ii * (ar.accumulate_ii if work.accumulates and ar.is_float else 1)
+        tree = ar.add_latency * math.ceil(math.log2(unroll)) if unroll > 1 else 0
+        cycles = work.outer * math.ceil(work.inner / unroll) * step_ii + ar.depth + tree
+    elif work.restarts is not None and unroll >= work.inner:
+        # Inner loop fully unrolled (an adder tree, no loop-carried sum): its parent loop is pipelined.
+        tree = ar.add_latency * max(1, math.ceil(math.log2(work.inner))) if work.accumulates else 0
+        cycles = work.restarts * ((work.outer // work.restarts) * ii + ar.depth + tree)
+    else:
+        step_ii = ii * (ar.accumulate_ii if work.accumulates else 1)
+        cycles = work.outer * (math.ceil(work.inner / unroll) * step_ii + ar.depth + (0 if work.fft else work.copy))
+    dsp = unroll * (work.muls * mul_dsp(op, ar) + work.adds * ar.dsp_add + work.transcendental * (8 if ar.is_float else 1))
     lut = 50 + unroll * (work.muls * ar.lut_mul + work.adds * ar.lut_add + work.transcendental * 2000)
     muls = work.outer * work.inner * work.muls
     if work.fft is not None:
-        k, calls = work.fft
-        stages = int(math.log2(k)) if k > 1 else 0
-        # One butterfly per cycle in each auto-pipelined stage loop; one unit per stage.
-        cycles += calls * stages * (k // 2 + ar.depth)
-        dsp += stages * (4 * ar.dsp_mul + 6 * ar.dsp_add)
-        lut += stages * (4 * ar.lut_mul + 6 * ar.lut_add)
-        muls += calls * stages * (k // 2) * 4
+        # `unroll` instances of the straight-line FFT, each taking a block a cycle
+        # (pipelined at II): one adder level per butterfly stage of latency.
+        plan = fft_plan.build(*work.fft)
+        latency = plan.stages * ar.add_latency + (ar.depth if plan.multiplies() else 0) + 2
+        cycles = math.ceil(work.inner / unroll) * ii + latency
+        dsp = unroll * (plan.multiplies() * ar.dsp_mul + plan.additions() * ar.dsp_add)
+        lut = 50 + unroll * (plan.multiplies() * ar.lut_mul + plan.additions() * ar.lut_add)
+        muls = work.inner * plan.multiplies()
     return OpCost(op.name, cycles, dsp, lut, muls)
 
 
@@ -202,13 +256,14 @@ def _array_brams(elements: int, width: int, banks: int) -> int:
 def _constant_storage(op: Operation) -> tuple[int, int, int] | None:
     """(elements, bits per element, partition banks) of a constant table."""
     match op:
-        case arith.ConstantOp():
+        case arith.ConstantOp() | fix.ConstOp():
             t = op.result.type
             n = math.prod(t.get_shape())
         case circ.ConstOp():
             n = math.prod(op.vectors.get_shape())
         case circ.FreqConstOp():
-            n = math.prod(op.spectra.get_shape())
+            p, q = op.result.type.grid
+            n = p * q * op.result.type.block.data  # packed: k values per block
         case _:
             return None
     el = _element(op)
@@ -216,8 +271,13 @@ def _constant_storage(op: Operation) -> tuple[int, int, int] | None:
     part = op.attributes.get(PARTITION)
     banks = 1
     if isinstance(part, PartitionAttr):
-        banks = n if part.kind.data == "complete" else part.factor.data
+        banks = n if part.kind.data == "complete" else part.factor.data * _bank_spread(op)
     return n, width, banks
+
+
+def _bank_spread(op: Operation) -> int:
+    """Banks per PE of a partitioned table: a freq_mac PE reads a whole packed block (k values) at once."""
+    return op.result.type.block.data if isinstance(op, circ.FreqConstOp) else 1
 
 
 def storage_brams(op: Operation, banks: int | None = None) -> int:
@@ -226,64 +286,182 @@ def storage_brams(op: Operation, banks: int | None = None) -> int:
     if storage is None:
         return 0
     n, width, annotated = storage
-    return _array_brams(n, width, annotated if banks is None else banks)
+    return _array_brams(n, width, annotated if banks is None else min(n, banks * _bank_spread(op)))
+
+
+COPY_LUT_PER_LANE = 16  # a copy lane: address and data multiplexing
+COPY_LATENCY = 2  # cycles to start and drain a pipelined copy loop
+
+
+def step_copies(op: Operation) -> list[int]:
+    """Element counts of the per-step copy loops the emitter writes around a map or scan body.
+
+    Scan: x_t in, every state updated, y_t out. Map: x_t in, every row out.
+    """
+    block = op.regions[0].block
+    x = math.prod(rnn.shape_of(block.args[0]))
+    if isinstance(op, rnn.MapOp):
+        return [x, *(math.prod(rnn.shape_of(v)) for v in block.last_op.operands)]
+    states = [math.prod(rnn.shape_of(a)) for a in block.args[1:]]
+    return [x, *states, states[0]]
+
+
+def copy_cost(op: Operation, unroll: int | None = None) -> OpCost:
+    """Per step cost of a map's or scan's copy loops, unrolled by its `#sched.loop` factor."""
+    sched = op.attributes.get(LOOP)
+    if unroll is None:
+        unroll = sched.unroll.data if isinstance(sched, LoopScheduleAttr) else 1
+    sizes = step_copies(op)
+    # A FIFO takes one element a cycle whatever the unrolling: x_t from a streaming producer, rows to a consumer.
+    fifo = [False] * len(sizes)
+    fifo[0] = STREAM in getattr(_source(op.operands[0]).owner, "attributes", {})
+    fifo[-1 if isinstance(op, rnn.ScanOp) else 1] = STREAM in op.attributes
+    cycles = sum(n if f else math.ceil(n / min(unroll, n)) for n, f in zip(sizes, fifo)) + COPY_LATENCY * len(sizes)
+    return OpCost(f"{op.name} copies", cycles, 0, 50 + COPY_LUT_PER_LANE * unroll * len(sizes), 0)
+
+
+def stage_ops(op: Operation) -> list[Operation]:
+    """The ops with loops of a top-level op: a map's or scan's body ops, or the op itself."""
+    if isinstance(op, rnn.MapOp | rnn.ScanOp):
+        return [o for o in op.regions[0].block.ops if loop_work(o) is not None]
+    return [op] if loop_work(op) is not None else []
+
+
+def stage_cycles(op: Operation, unroll: dict[int, int] | None = None) -> int:
+    """Cycles of one step of a map or scan (ops one after another), or of a top-level op.
+
+    `unroll` overrides the annotated unroll factor per op id (the scheduler's trials).
+    """
+    u = unroll or {}
+    cycles = sum(op_cost(o, unroll=u.get(id(o))).cycles for o in stage_ops(op))
+    if isinstance(op, rnn.MapOp | rnn.ScanOp):
+        cycles += copy_cost(op, unroll=u.get(id(op))).cycles
+    return cycles
 
 
 @dataclass
 class StageCost:
-    """One recurrence (a layer's direction): its cost per time step."""
+    """One dataflow process: an input path or a recurrence (per time step), or an op run once per sequence."""
 
     name: str
+    kind: str  # "input path", "recurrence" or "once per sequence"
     steps: int
     cycles_per_step: int = 0
     dsp: int = 0
     lut: int = 0
     muls_per_step: int = 0
     ops: list[OpCost] = field(default_factory=list)
+    stream: bool = False
+
+    @property
+    def per_frame(self) -> float:
+        """Cycles this stage needs per input frame: a step's cycles, or its once-per-sequence run spread over T."""
+        return self.cycles_per_step if self.kind != "once per sequence" else self.cycles_per_step / self.steps
+
+    def add(self, cost: OpCost) -> None:
+        self.ops.append(cost)
+        self.cycles_per_step += cost.cycles
+        self.dsp += cost.dsp
+        self.lut += cost.lut
+        self.muls_per_step += cost.muls
 
 
-def _scan_stage(scan: rnn.ScanOp, index: int) -> StageCost:
-    T = rnn.shape_of(scan.xs)[0]
-    stage = StageCost(f"recurrence {index}" + (" (reverse)" if scan.reverse else ""), T)
-    # Per step: copy x_t in, copy the states back, store y_t (pipelined copies, II 1).
-    step_elems = math.prod(rnn.shape_of(scan.body.block.args[0]))
-    state_elems = sum(math.prod(rnn.shape_of(v)) for v in scan.init)
-    stage.cycles_per_step = step_elems + 2 * state_elems
-    for op in scan.body.block.ops:
-        cost = op_cost(op)
-        if cost is not None:
-            stage.ops.append(cost)
-            stage.cycles_per_step += cost.cycles
-            stage.dsp += cost.dsp
-            stage.lut += cost.lut
-            stage.muls_per_step += cost.muls
+def _stage(op: Operation, T: int, counts: dict[str, int]) -> StageCost | None:
+    if isinstance(op, rnn.MapOp | rnn.ScanOp):
+        kind = "input path" if isinstance(op, rnn.MapOp) else "recurrence"
+        index = counts[kind] = counts.get(kind, 0) + 1
+        layer = op.attributes.get("ercc.layer")
+        name = f"{kind} {index - 1}" + (f" ({layer.data})" if isinstance(layer, StringAttr) else "")
+        if isinstance(op, rnn.ScanOp) and op.reverse:
+            name += " reverse"
+        stage = StageCost(name, kind, rnn.shape_of(op.operands[0])[0], stream=STREAM in op.attributes)
+        stage.add(copy_cost(op))
+    elif stage_ops(op):
+        stage = StageCost(f"{op.name.split('.')[-1]} (once per sequence)", "once per sequence", T)
+    else:
+        return None
+    for o in stage_ops(op):
+        stage.add(op_cost(o))
     return stage
 
 
+def _source(value: SSAValue) -> SSAValue:
+    """The value a chain of reshapes (renames in the emitted code) views."""
+    while isinstance(value.owner, rnn.ReshapeOp):
+        value = value.owner.input
+    return value
+
+
+def _latency(stages: dict[Operation, StageCost]) -> int:
+    """Cycles from the first input to the last output of one sequence through the dataflow processes.
+
+    A process starts when the ping-pong buffers it reads are complete; behind a
+    FIFO it starts one step after its producer and ends one step after it.
+    """
+    start: dict[Operation, float] = {}
+    finish: dict[Operation, float] = {}
+    for op, stage in stages.items():
+        begin, end = 0.0, 0.0
+        for v in op.operands:
+            producer = _source(v).owner
+            if producer not in stages:
+                continue
+            p = stages[producer]
+            if p.stream:
+                begin = max(begin, start[producer] + p.cycles_per_step)
+                end = max(end, finish[producer] + stage.cycles_per_step)
+            else:
+                begin = max(begin, finish[producer])
+        start[op] = begin
+        finish[op] = max(end, begin + stage.steps * stage.cycles_per_step if stage.kind != "once per sequence"
+                         else begin + stage.cycles_per_step)
+    return math.ceil(max(finish.values(), default=0))
+
+
+def buffer_brams(op: Operation, dataflow: bool) -> int:
+    """BRAMs of the rows a map or scan hands to the next process: a FIFO, or a (ping-pong) array."""
+    if not isinstance(op, rnn.MapOp | rnn.ScanOp):
+        return 0
+    value = op.results[0]
+    width = arithmetic(value.type.get_element_type()).width
+    stream = op.attributes.get(STREAM)
+    if isinstance(stream, StreamAttr):
+        return _array_brams(stream.depth.data, width, 1)
+    return (2 if dataflow else 1) * _array_brams(math.prod(rnn.shape_of(value)), width, 1)
+
+
 def estimate(module: ModuleOp, device: Device, clock_mhz: float) -> dict:
-    """The cost report of a scheduled module on `device` at `clock_mhz` (an ESTIMATE)."""
+    """The cost report of a scheduled module on `device` at `clock_mhz` (an ESTIMATE).
+
+    With `sched.dataflow` the processes overlap: a frame costs the slowest
+    process's cycles per step (steady state over a stream of frames); without
+    it every process runs one after another.
+    """
     top = next(op for op in module.walk() if isinstance(op, func.FuncOp))
-    stages: list[StageCost] = []
-    once = StageCost("outside the recurrences (once per sequence)", 1)
-    bram = lut_storage = weight_bytes = 0
+    dataflow = DATAFLOW in top.attributes
+    T = max((rnn.shape_of(o.operands[0])[0] for o in top.body.block.ops if isinstance(o, rnn.ScanOp | rnn.MapOp)),
+            default=1)
+    stages: dict[Operation, StageCost] = {}
+    counts: dict[str, int] = {}
+    bram = buffer_bram = lut_storage = weight_bytes = 0
     for op in top.body.block.ops:
-        if isinstance(op, rnn.ScanOp):
-            stages.append(_scan_stage(op, len(stages)))
-        elif (storage := _constant_storage(op)) is not None:
+        if (storage := _constant_storage(op)) is not None:
             n, width, banks = storage
             bram += _array_brams(n, width, banks)
             weight_bytes += n * math.ceil(width / 8)
             lut_storage += 0 if banks < n else n * width // 8
-        elif (cost := op_cost(op)) is not None:
-            once.ops.append(cost)
-            once.cycles_per_step += cost.cycles
-            once.dsp += cost.dsp
-            once.lut += cost.lut
-            once.muls_per_step += cost.muls
-    T = max((s.steps for s in stages), default=1)
-    cycles_per_frame = sum(s.cycles_per_step for s in stages)
-    muls_per_frame = sum(s.muls_per_step for s in stages)
-    dsp = sum(s.dsp for s in stages) + once.dsp
+        elif (stage := _stage(op, T, counts)) is not None:
+            stages[op] = stage
+            buffer_bram += buffer_brams(op, dataflow)
+    steps = [s for s in stages.values() if s.kind != "once per sequence"]
+    once = [s for s in stages.values() if s.kind == "once per sequence"]
+    if dataflow:
+        cycles_per_frame = math.ceil(max((s.per_frame for s in stages.values()), default=0))
+        latency = _latency(stages)
+    else:
+        cycles_per_frame = sum(s.cycles_per_step for s in steps)
+        latency = T * cycles_per_frame + sum(s.cycles_per_step for s in once)
+    muls_per_frame = sum(s.muls_per_step for s in steps)
     dsp_bound = math.ceil(muls_per_frame / device.dsp) if muls_per_frame else 0
     return {
         "estimate": True,
@@ -292,14 +470,16 @@ def estimate(module: ModuleOp, device: Device, clock_mhz: float) -> dict:
         "part": device.part,
         "clock_mhz": clock_mhz,
         "sequence_length": T,
+        "dataflow": dataflow,
         "cycles_per_frame": cycles_per_frame,
-        "latency_cycles": T * cycles_per_frame + once.cycles_per_step,
+        "latency_cycles": latency,
         "throughput_fps": clock_mhz * 1e6 / cycles_per_frame if cycles_per_frame else 0.0,
-        "dsp": dsp,
+        "dsp": sum(s.dsp for s in stages.values()),
         "dsp_available": device.dsp,
-        "bram18k": bram,
+        "bram18k": bram + buffer_bram,
+        "bram18k_buffers": buffer_bram,
         "bram18k_available": device.bram18k,
-        "lut": sum(s.lut for s in stages) + once.lut + lut_storage,
+        "lut": sum(s.lut for s in stages.values()) + lut_storage,
         "lut_available": device.lut,
         "weight_bytes": weight_bytes,
         "mults_per_frame": muls_per_frame,
@@ -308,12 +488,14 @@ def estimate(module: ModuleOp, device: Device, clock_mhz: float) -> dict:
         "per_layer": [
             {
                 "stage": s.name,
-                "cycles_per_frame": s.cycles_per_step,
+                "kind": s.kind,
+                "cycles_per_frame": math.ceil(s.per_frame),
+                "cycles_per_step": s.cycles_per_step,
                 "dsp": s.dsp,
                 "lut": s.lut,
-                "mults_per_frame": s.muls_per_step,
+                "mults_per_frame": s.muls_per_step if s.kind != "once per sequence" else 0,
+                "fifo_out": s.stream,
             }
-            for s in stages
-        ]
-        + [{"stage": once.name, "cycles": once.cycles_per_step, "dsp": once.dsp, "lut": once.lut}],
+            for s in stages.values()
+        ],
     }

@@ -21,6 +21,9 @@ def format_table(report: dict) -> str:
         f"frames/s {report['throughput_fps']:,.1f}; sequence latency {report['latency_cycles']:,} cycles;"
         f" DSP {report['dsp']:,}/{report['dsp_available']:,}; BRAM18K {report['bram18k']:,}/{report['bram18k_available']:,};"
         f" LUT {report['lut']:,}/{report['lut_available']:,}; weights {report['weight_bytes']:,} bytes",
+        "stages overlap as a dataflow pipeline: a frame costs the slowest stage"
+        if report.get("dataflow")
+        else "stages run one after another: a frame costs their sum",
         f"DSP-bound limit {report['dsp_bound_cycles_per_frame']:,} cycles/frame"
         f" (ratio to the estimate {report['dsp_bound_ratio']:.4f})",
     ]

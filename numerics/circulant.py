@@ -17,19 +17,18 @@ def block_grid(rows: int, cols: int, k: int) -> tuple[int, int]:
     return -(-rows // k), -(-cols // k)
 
 
-def _diagonal_onehot(k: int) -> np.ndarray:
-    """onehot[i, j, d] = 1 where (i - j) mod k == d."""
-    d = (np.arange(k)[:, None] - np.arange(k)[None, :]) % k
-    return (d[:, :, None] == np.arange(k)[None, None, :]).astype(np.float64)
+def entry_index(rows: int, cols: int, k: int) -> np.ndarray:
+    """index[i, j]: which entry of the flattened (p, q, k) defining vectors sits at W[i, j].
 
-
-def _blocks(matrix: np.ndarray, k: int) -> np.ndarray:
-    """Zero-pad a matrix to whole blocks and view it as (p, q, k, k)."""
-    rows, cols = matrix.shape
-    p, q = block_grid(rows, cols, k)
-    padded = np.zeros((p * k, q * k), dtype=np.float64)
-    padded[:rows, :cols] = matrix
-    return padded.reshape(p, k, q, k).transpose(0, 2, 1, 3)
+    W[i, j] = v[i // k, j // k, (i - j) mod k]. This map is the definition:
+    ``expand`` gathers through it and ``project`` averages over it (numpy here,
+    torch in ``ercc.training.circulant``).
+    """
+    if k < 1:
+        raise ValueError(f"block size must be >= 1, got {k}")
+    _, q = block_grid(rows, cols, k)
+    i, j = np.arange(rows)[:, None], np.arange(cols)[None, :]
+    return ((i // k) * q + j // k) * k + (i - j) % k
 
 
 def project(matrix: np.ndarray, k: int) -> np.ndarray:
@@ -44,19 +43,20 @@ def project(matrix: np.ndarray, k: int) -> np.ndarray:
     if k < 1:
         raise ValueError(f"block size must be >= 1, got {k}")
     rows, cols = matrix.shape
-    onehot = _diagonal_onehot(k)
-    sums = np.einsum("pqij,ijd->pqd", _blocks(matrix, k), onehot)
-    counts = np.einsum("pqij,ijd->pqd", _blocks(np.ones((rows, cols)), k), onehot)
-    return np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)
+    p, q = block_grid(rows, cols, k)
+    index = entry_index(rows, cols, k).ravel()
+    sums = np.bincount(index, weights=matrix.ravel(), minlength=p * q * k)
+    counts = np.bincount(index, minlength=p * q * k)
+    vectors = np.divide(sums, counts, out=np.zeros_like(sums), where=counts > 0)
+    return vectors.reshape(p, q, k)
 
 
 def expand(vectors: np.ndarray, rows: int, cols: int) -> np.ndarray:
     """The dense rows×cols matrix defined by block-circulant vectors (p, q, k)."""
     p, q, k = vectors.shape
-    d = (np.arange(k)[:, None] - np.arange(k)[None, :]) % k
-    blocks = vectors[:, :, d]  # (p, q, k, k)
-    dense = blocks.transpose(0, 2, 1, 3).reshape(p * k, q * k)
-    return dense[:rows, :cols]
+    if (p, q) != block_grid(rows, cols, k):
+        raise ValueError(f"vectors {vectors.shape} do not define a {rows}x{cols} matrix with block size {k}")
+    return vectors.reshape(-1)[entry_index(rows, cols, k)]
 
 
 def project_dense(matrix: np.ndarray, k: int) -> np.ndarray:

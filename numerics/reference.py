@@ -17,13 +17,14 @@ the same order and with the same quantization points:
 
 Float modules run in float32 numpy (the kernel's float operations in the same
 order; std::exp/std::tanh may differ from numpy in the last bit).
-Block-circulant (`circ.*`) ops are not interpreted yet: fixed point supports
-block size 1.
+Block-circulant ops run `ercc.numerics.fft_plan` (the program the emitter
+prints) and the frequency-domain MAC in the emitter's order.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,10 +33,13 @@ from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, Float32Type, ModuleO
 from xdsl.ir import Attribute, Operation, SSAValue
 
 from ercc.compiler.errors import ErccError
-from ercc.dialects import fix, rnn
+from ercc.dialects import circ, fix, rnn
 from ercc.dialects.constants import dense_values
-from ercc.dialects.fix import FixedType, raw_values
+from ercc.dialects.fix import FixedType, coefficient_format, raw_values
 from ercc.dialects.rnn import ActivationKind
+from ercc.numerics import fft_plan
+from ercc.numerics.circulant import expand
+from ercc.numerics import softmax
 from ercc.numerics.fixed import FixedFormat, from_float, requantize, to_float
 
 
@@ -55,7 +59,7 @@ Value = np.ndarray | Fixed
 
 def _el(t: Attribute) -> Attribute:
     if not isinstance(t, TensorType):
-        raise ErccError(f"the reference executor cannot hold values of type {t} (fixed point needs --block-size 1)")
+        raise ErccError(f"the reference executor cannot hold values of type {t}")
     return t.get_element_type()
 
 
@@ -144,7 +148,9 @@ def _less(a: Value, b: Value) -> np.ndarray:
 class ReferenceExecutor:
     """Interprets one function; `run(inputs)` returns its results as float32 arrays."""
 
-    def __init__(self, module: ModuleOp):
+    def __init__(self, module: ModuleOp, observe: Callable[[SSAValue, Value], None] | None = None):
+        """`observe(ssa_value, value)` sees every value as it is computed (calibration, reports)."""
+        self.observe = observe
         funcs = [op for op in module.ops if isinstance(op, func.FuncOp)]
         if len(funcs) != 1:
             raise ErccError(f"the reference executor needs a module with exactly one func.func, got {len(funcs)}")
@@ -153,7 +159,7 @@ class ReferenceExecutor:
 
     def run(self, inputs: list[np.ndarray]) -> list[np.ndarray]:
         """One sequence (batch 1): inputs in the kernel's port shapes."""
-        self.env = {}
+        self.env = _Observed(self.observe) if self.observe else {}
         args = self.func.body.block.args
         if len(inputs) != len(args):
             raise ValueError(f"the kernel takes {len(args)} inputs, got {len(inputs)}")
@@ -229,8 +235,9 @@ class ReferenceExecutor:
             env[op.result] = _where(_less(hi, v), _broadcast(hi, _shape(v)), v)
         elif isinstance(op, rnn.SoftmaxOp | rnn.LogSoftmaxOp):
             x = env[op.input]
-            if isinstance(x, Fixed) or not isinstance(_el(op.result.type), Float32Type):
-                raise ErccError(f"'{op.name}' is not supported in fixed point yet")
+            if isinstance(x, Fixed):
+                env[op.result] = _fixed_softmax(op, x)
+                return
             axis = op.axis.value.data
             e = np.exp(x - np.max(x, axis=axis, keepdims=True))
             s = np.sum(e, axis=axis, keepdims=True, dtype=np.float32)
@@ -238,8 +245,23 @@ class ReferenceExecutor:
             env[op.result] = y.astype(np.float32)
         elif isinstance(op, rnn.ScanOp):
             self._scan(op)
+        elif isinstance(op, rnn.MapOp):
+            self._map(op)
+        elif isinstance(op, circ.ConstOp | circ.FreqConstOp):
+            attr = op.vectors if isinstance(op, circ.ConstOp) else op.spectra
+            el = op.result.type.element_type
+            if isinstance(el, FixedType):
+                env[op.result] = Fixed(raw_values(attr).reshape(tuple(attr.get_shape())), el.format)
+            else:
+                env[op.result] = np.asarray(dense_values(attr), dtype=np.float32).reshape(tuple(attr.get_shape()))
+        elif isinstance(op, circ.MatVecOp):
+            env[op.result] = self._circ_matvec(op)
+        elif isinstance(op, circ.RFFTOp | circ.IRFFTOp):
+            env[op.result] = self._fft(op)
+        elif isinstance(op, circ.FreqMacOp):
+            env[op.result] = self._freq_mac(op)
         else:
-            raise ErccError(f"the reference executor cannot run '{op.name}' (fixed point needs --block-size 1)")
+            raise ErccError(f"the reference executor cannot run '{op.name}'")
 
     def _dot(self, a: Value, b: Value, t: Attribute) -> Value:
         """(R, K) @ (K, N) with acc = 0; acc += a[:, k] * b[k, :] quantized into t at every step."""
@@ -274,13 +296,7 @@ class ReferenceExecutor:
         v = assign(self.env[op.input], t)
         kind = op.fn.activation
         if isinstance(v, Fixed):
-            if kind == ActivationKind.RELU:
-                zero = _broadcast(_scalar(0.0, t), _shape(v))
-                return _where(_less(zero, v), v, zero)
-            raise ErccError(
-                f"activation '{kind.value}' is not supported in fixed point yet "
-                "(sigmoid and tanh need the activation-approximation pass; relu is supported)"
-            )
+            return _fixed_activation(op, v)
         a, b = np.float32(op.fn.alpha.value.data), np.float32(op.fn.beta.value.data)
         x = v.astype(np.float32)
         with np.errstate(over="ignore"):
@@ -310,9 +326,90 @@ class ReferenceExecutor:
         d = _exact(v, _take(brk, s), "-")
         y = store(_exact(_take(val, s), _exact(_take(slope, s), d, "*"), "+"), t)
         below = _broadcast(_scalar(op.below.value.data, t), shape)
-        above = _broadcast(_scalar(op.above.value.data, t), shape)
+        above = assign(v, t) if op.above is None else _broadcast(_scalar(op.above.value.data, t), shape)
         y = _where(~_less(v, _take(brk, n)), above, y)
         return _where(_less(v, _take(brk, 0)), below, y)
+
+    # --- block-circulant: the same arithmetic, in the same order, as the emitter's loops
+
+    def _circ_matvec(self, op: circ.MatVecOp) -> Value:
+        """Direct product: the dense matrix the vectors define, then the dense matvec."""
+        t = op.weight.type
+        w = self.env[op.weight]
+        rows, cols = t.rows.data, t.cols.data
+        if isinstance(w, Fixed):
+            dense = Fixed(expand(w.raw, rows, cols), w.fmt)
+        else:
+            dense = expand(w, rows, cols).astype(np.float32)
+        return self._dot(dense, self.env[op.input].reshape(-1, 1), op.result.type).reshape(-1)
+
+    def _fft(self, op: circ.RFFTOp | circ.IRFFTOp) -> Value:
+        """`fft_plan` on every block (rfft zero-pads the input to whole blocks; irfft crops)."""
+        inverse = isinstance(op, circ.IRFFTOp)
+        st = op.input.type if inverse else op.result.type
+        k, blocks = st.block.data, st.blocks.data
+        plan = fft_plan.build(k, inverse)
+        x = self.env[op.input]
+        if not inverse:
+            n = _shape(x)[0]
+            pad = blocks * k - n
+            if isinstance(x, Fixed):
+                x = Fixed(np.concatenate([x.raw, np.zeros(pad, np.int64)]).reshape(blocks, k), x.fmt)
+            else:
+                x = np.concatenate([x, np.zeros(pad, np.float32)]).reshape(blocks, k)
+        out_el = st.element_type if not inverse else _el(op.result.type)
+        if isinstance(x, Fixed):
+            stages = [el.format for el in op.stages.data]
+            y = Fixed(fft_plan.run_fixed(plan, x.raw, x.fmt, stages, op.twiddle.format, out_el.format), out_el.format)
+        else:
+            y = fft_plan.run_float(plan, x, np.float32)
+        if inverse:
+            return _take(y.reshape(-1), slice(0, rnn.shape_of(op.result)[0]))
+        return y
+
+    def _freq_mac(self, op: circ.FreqMacOp) -> Value:
+        """acc += W[r, b] * X[b] over b in order, per bin, as complex products of exact terms.
+
+        With an exact `accumulator` (fixed point) the order does not matter: the
+        sum is exact and assigned to the result type once.
+        """
+        w, x = self.env[op.weight], self.env[op.input]
+        p, q = op.weight.type.grid
+        st = op.result.type
+        bins = st.bins
+        t = TensorType(st.element_type, [p, bins])
+        if op.accumulator is not None:
+            t = TensorType(op.accumulator, [p, bins])
+        w4 = w.reshape(p, q, bins, 2)
+        x3 = x.reshape(q, bins, 2)
+        acc_re = _broadcast(store(_scalar(0.0, t), t), (p, bins))
+        acc_im = acc_re
+        for b in range(q):
+            wr, wi = _take(w4, (slice(None), b, slice(None), 0)), _take(w4, (slice(None), b, slice(None), 1))
+            xr, xi = _take(x3, (b, slice(None), 0)), _take(x3, (b, slice(None), 1))
+            re = _exact(_exact(wr, xr, "*"), _exact(wi, xi, "*"), "-")
+            im = _exact(_exact(wr, xi, "*"), _exact(wi, xr, "*"), "+")
+            acc_re, acc_im = store(_exact(acc_re, re, "+"), t), store(_exact(acc_im, im, "+"), t)
+        if isinstance(acc_re, Fixed):
+            out = Fixed(np.stack([acc_re.raw, acc_im.raw], axis=-1).reshape(p, 2 * bins), acc_re.fmt)
+            return assign(out, TensorType(st.element_type, [p, 2 * bins]))
+        return np.stack([acc_re, acc_im], axis=-1).reshape(p, 2 * bins).astype(np.float32)
+
+    def _map(self, op: rnn.MapOp) -> None:
+        """Row t of each result: the body on x_t, assigned to the result's element type."""
+        env, block = self.env, op.body.block
+        xs = env[op.xs]
+        rows: list[list[Value]] = [[] for _ in op.ys]
+        for t in range(_shape(xs)[0]):
+            env[block.args[0]] = assign(_take(xs, t), block.args[0].type)
+            for inner in block.ops:
+                if isinstance(inner, rnn.YieldOp):
+                    for i, (v, y) in enumerate(zip(inner.values, op.ys)):
+                        rows[i].append(assign(env[v], TensorType(y.type.get_element_type(), _shape(env[v]))))
+                else:
+                    self.execute(inner)
+        for y, r in zip(op.ys, rows):
+            env[y] = Fixed(np.stack([v.raw for v in r]), r[0].fmt) if isinstance(r[0], Fixed) else np.stack(r)
 
     def _scan(self, op: rnn.ScanOp) -> None:
         env = self.env
@@ -339,6 +436,59 @@ class ReferenceExecutor:
             env[op.ys] = np.stack([y for _, y in ys])
         for final, s in zip(op.finals, states):
             env[final] = s
+
+
+def _fixed_activation(op: rnn.ActivationOp, v: Fixed) -> Value:
+    """The exactly piecewise-linear activations on `v` (already in the result format).
+
+    alpha/beta are constants of `coefficient_format`; products and sums are
+    exact and assigned once (hard_sigmoid: assigned, then clamped to [0, 1]).
+    """
+    t, kind, shape = op.result.type, op.fn.activation, _shape(v)
+    zero = _broadcast(_scalar(0.0, t), shape)
+
+    def coef(value: float) -> Fixed:
+        fmt = coefficient_format(value, v.fmt)
+        return Fixed(from_float(np.float64(value), fmt), fmt)
+
+    a, b = op.fn.alpha.value.data, op.fn.beta.value.data
+    if kind == ActivationKind.RELU:
+        return _where(_less(zero, v), v, zero)
+    if kind == ActivationKind.LEAKY_RELU:
+        return _where(_less(v, zero), store(_exact(coef(a), v, "*"), t), v)
+    if kind == ActivationKind.THRESHOLDED_RELU:
+        return _where(_less(coef(a), v), v, zero)
+    if kind in (ActivationKind.AFFINE, ActivationKind.HARD_SIGMOID):
+        y = store(_exact(_exact(coef(a), v, "*"), coef(b), "+"), t)
+        if kind == ActivationKind.AFFINE:
+            return y
+        one = _broadcast(_scalar(1.0, t), shape)
+        y = _where(_less(y, zero), zero, y)
+        return _where(_less(one, y), one, y)
+    raise ErccError(
+        f"activation '{kind.value}' needs the activation-approximation pass in fixed point"
+    )
+
+
+def _fixed_softmax(op: rnn.SoftmaxOp | rnn.LogSoftmaxOp, x: Fixed) -> Fixed:
+    """ercc.numerics.softmax's design along op's axis."""
+    log, axis = isinstance(op, rnn.LogSoftmaxOp), op.axis.value.data
+    out = _el(op.result.type).format
+    rows = np.moveaxis(x.raw, axis, -1)
+    y = softmax.run(rows, softmax.design(x.fmt, rows.shape[-1], log), out, log)
+    return Fixed(np.moveaxis(y, -1, axis), out)
+
+
+class _Observed(dict):
+    """The environment of an observed run: every assignment is reported."""
+
+    def __init__(self, observe: Callable[[SSAValue, Value], None]):
+        super().__init__()
+        self._observe = observe
+
+    def __setitem__(self, key: SSAValue, value: Value) -> None:
+        super().__setitem__(key, value)
+        self._observe(key, value)
 
 
 def _broadcast(v: Value, shape) -> Value:

@@ -6,6 +6,10 @@ recurrent layer) whose weight is a constant becomes a `circ.matvec` on
 each k×k block's wrapped diagonals replaced by the mean of their existing
 entries (`ercc.numerics.circulant.project`). Dense heads stay dense. With
 block size 1 the pass changes nothing.
+
+`layer-block-sizes` ("lstm_1=4,gru_2=1") overrides the block size of the
+scans whose `ercc.layer` attribute (the ONNX node name, set by the importer
+and kept by lower-rnn-layers) is listed: the per-layer options of a config.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from xdsl.context import Context
-from xdsl.dialects.builtin import ModuleOp
+from xdsl.dialects.builtin import ModuleOp, StringAttr
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
     PatternRewriter,
@@ -29,42 +33,62 @@ from ercc.dialects import circ, rnn
 from ercc.dialects.constants import constant_value, dense_attr
 from ercc.numerics.circulant import project
 
+LAYER_ATTR = "ercc.layer"
+
 
 @dataclass
 class SubstituteGateMatVec(RewritePattern):
     block_size: int
+    per_layer: dict[str, int]
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: rnn.MatVecOp, rewriter: PatternRewriter) -> None:
-        if not isinstance(op.parent_op(), rnn.ScanOp):
+        scan = op.parent_op()
+        if not isinstance(scan, rnn.ScanOp):
             return
+        layer = scan.attributes.get(LAYER_ATTR)
+        k = self.per_layer.get(layer.data, self.block_size) if isinstance(layer, StringAttr) else self.block_size
         matrix = constant_value(op.weight)
-        if matrix is None:
+        if matrix is None or k == 1:
             return
         rows, cols = matrix.shape
         element = op.weight.type.get_element_type()
-        weight = circ.ConstOp(
-            dense_attr(project(matrix, self.block_size)),
-            circ.BlockCirculantType(rows, cols, self.block_size, element),
-        )
+        weight = circ.ConstOp(dense_attr(project(matrix, k)), circ.BlockCirculantType(rows, cols, k, element))
         # A loop invariant: define it where the dense constant was defined.
         rewriter.insert(weight, InsertPoint.after(op.weight.owner))
         rewriter.replace(op, circ.MatVecOp(weight.result, op.input))
 
 
+def _power_of_two(k: int, what: str) -> int:
+    if k < 1 or k & (k - 1):
+        raise PassFailedException(f"{what} must be a power of two, got {k}")
+    return k
+
+
+def parse_layer_block_sizes(spec: str) -> dict[str, int]:
+    """'a=4,b=2' → {'a': 4, 'b': 2} (a node name may contain '=' but not ',')."""
+    out = {}
+    for item in filter(None, spec.split(",")):
+        name, sep, k = item.rpartition("=")
+        if not sep or not name or not k.strip().isdigit():
+            raise PassFailedException(f"layer-block-sizes: expected NAME=K, got '{item}'")
+        out[name] = _power_of_two(int(k), f"layer-block-sizes: block size of '{name}'")
+    return out
+
+
 @dataclass(frozen=True)
 class CirculantSubstitution(ModulePass):
-    """Replaces recurrent gate matrices by block-circulant ones of block size `block_size`."""
+    """Replaces recurrent gate matrices by block-circulant ones of block size `block_size` (or per layer)."""
 
     name = "circulant-substitution"
 
     block_size: int = 8
+    layer_block_sizes: str = ""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        k = self.block_size
-        if k < 1 or k & (k - 1):
-            raise PassFailedException(f"block-size must be a power of two, got {k}")
-        if k == 1:
+        k = _power_of_two(self.block_size, "block-size")
+        per_layer = parse_layer_block_sizes(self.layer_block_sizes)
+        if k == 1 and all(v == 1 for v in per_layer.values()):
             return
-        PatternRewriteWalker(SubstituteGateMatVec(k), apply_recursively=False).rewrite_module(op)
+        PatternRewriteWalker(SubstituteGateMatVec(k, per_layer), apply_recursively=False).rewrite_module(op)
         dce(op)

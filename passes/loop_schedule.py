@@ -18,7 +18,7 @@ from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
 
-from ercc.dialects import circ, rnn
+from ercc.dialects import circ, fix, rnn
 from ercc.dialects.sched import LOOP, PARTITION, LoopScheduleAttr, PartitionAttr
 
 _ELEMENTWISE = (
@@ -62,7 +62,7 @@ def partition_reduction_operand(op: Operation, factor: int) -> None:
 
 def _partition(value: SSAValue, factor: int) -> None:
     const = value.owner
-    if factor > 1 and isinstance(const, arith.ConstantOp | circ.ConstOp | circ.FreqConstOp):
+    if factor > 1 and isinstance(const, arith.ConstantOp | fix.ConstOp | circ.ConstOp | circ.FreqConstOp):
         current = const.attributes.get(PARTITION)
         if isinstance(current, PartitionAttr) and current.factor.data >= factor:
             return

@@ -144,6 +144,13 @@ def _scan(
     return rnn.ScanOp(xs, init, Region(block), reverse=reverse, lengths=lengths)
 
 
+def _keep_layer_name(layer: Operation, scan: rnn.ScanOp) -> None:
+    """The ONNX node name (`ercc.layer`) and per-layer options (`ercc.weight_bits`) go on each direction's scan."""
+    for key in ("ercc.layer", "ercc.weight_bits"):
+        if key in layer.attributes:
+            scan.attributes[key] = layer.attributes[key]
+
+
 def _stack(e: _Emitter, values: list[SSAValue], shape: list[int], axis: int) -> SSAValue:
     """Reshape each per-direction value to `shape` and concatenate along `axis`."""
     parts = [e(rnn.ReshapeOp(v, shape)) for v in values]
@@ -174,6 +181,7 @@ class LowerLSTM(RewritePattern):
                 peep = [e.const(pi), e.const(po), e.const(pf)]
             init = [_state(e, op.initial_h, d, H), _state(e, op.initial_c, d, H)]
             scan = _scan(xs, init, reverse, _lstm_cell(op, weights, peep), op.lengths)
+            _keep_layer_name(op, scan)
             e.ops.append(scan)
             ys.append(scan.ys)
             hs.append(scan.finals[0])
@@ -268,6 +276,7 @@ def _lower_single_state(
         weights = _split_direction(e, W[d], R[d], Bd, op.GATES, acts)
         init = [_state(e, op.initial_h, d, H)]
         scan = _scan(xs, init, reverse, cell(e, weights, Bd), op.lengths)
+        _keep_layer_name(op, scan)
         e.ops.append(scan)
         ys.append(scan.ys)
         hs.append(scan.finals[0])

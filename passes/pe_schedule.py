@@ -1,30 +1,80 @@
-"""pe-schedule: unroll factors for every loop nest, chosen within a device's DSP budget.
+"""pe-schedule: dataflow stages, and the processing elements of every loop, within a device's budget.
 
-The processing elements of an op are the unrolled copies of its innermost
-loop. Starting from one PE per op, the pass repeatedly doubles the PEs of the
-op inside a recurrence that saves the most estimated cycles per DSP spent
-(`ercc.hardware.cost_model`), as long as the kernel stays within
-`dsp-fraction` of the device's DSPs, LUTs and block RAMs (partitioning a
-weight table for more PEs takes more BRAM banks). Ops outside the recurrences (the head,
-once per sequence) keep one PE. Decisions are `#sched.loop` attributes, with
-the constants read by a reduction partitioned cyclically to feed its PEs.
+The top-level loops of the kernel (input paths `rnn.map`, recurrences
+`rnn.scan`, ops run once per sequence) become dataflow processes
+(`sched.dataflow` on the function); rows that one process writes in time order
+and the next reads in time order pass through a FIFO (`#sched.stream`), so the
+consumer starts one step behind the producer; other hand-overs are ping-pong
+buffers. In a dataflow pipeline a frame costs the slowest process's cycles per
+step, so the pass balances the pipeline: starting from one PE per loop, it
+repeatedly doubles the PEs (unroll factor, `#sched.loop`) of the loop in the
+slowest process that saves the most estimated cycles per share of the DSP and
+LUT budgets spent
+(`ercc.hardware.cost_model`), while the kernel stays within `dsp-fraction` of
+the device's DSPs, LUTs and block RAMs (more PEs on a reduction partition its
+weight table cyclically, `#sched.partition`, which costs BRAM banks). It stops
+when the slowest process cannot get faster. With `dataflow=false` the
+processes run one after another and the pass minimizes their sum instead.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from xdsl.context import Context
-from xdsl.dialects.builtin import ModuleOp
-from xdsl.ir import Operation
+from xdsl.dialects import func
+from xdsl.dialects.builtin import ModuleOp, UnitAttr
+from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
 
 from ercc.dialects import rnn
-from ercc.dialects.sched import LOOP, LoopScheduleAttr
-from ercc.hardware.cost_model import loop_work, op_cost, storage_brams
+from ercc.dialects.sched import DATAFLOW, LOOP, PARTITION, STREAM, LoopScheduleAttr, StreamAttr
+from ercc.hardware.cost_model import (
+    buffer_brams,
+    copy_cost,
+    loop_work,
+    op_cost,
+    stage_ops,
+    step_copies,
+    storage_brams,
+)
 from ercc.hardware.devices import DEVICES
 from ercc.passes.loop_schedule import partition_reduction_operand, reduction_operand
+
+
+def _consumers(value: SSAValue) -> list[tuple[Operation, SSAValue]]:
+    """The (op, operand) pairs that read `value`, looking through reshapes (renames in the emitted code)."""
+    found = []
+    for use in value.uses:
+        op = use.operation
+        if isinstance(op, rnn.ReshapeOp):
+            found += _consumers(op.result)
+        else:
+            found.append((op, op.operands[use.index]))
+    return found
+
+
+def fifo_depth(producer: Operation) -> int | None:
+    """Depth of the FIFO `producer` can hand its rows over by, or None when a buffer is needed.
+
+    Both sides must walk the rows in time order, each once: a map or a forward
+    scan writes them so; a map or a forward scan without sequence lengths reads them so.
+    """
+    if not isinstance(producer, rnn.MapOp | rnn.ScanOp) or isinstance(producer, rnn.ScanOp) and producer.reverse:
+        return None
+    if len(producer.results) > 1 and isinstance(producer, rnn.MapOp):
+        return None
+    readers = _consumers(producer.results[0])
+    if len(readers) != 1:
+        return None
+    consumer, operand = readers[0]
+    if not isinstance(consumer, rnn.MapOp | rnn.ScanOp) or consumer.operands[0] is not operand:
+        return None
+    if isinstance(consumer, rnn.ScanOp) and (consumer.reverse or consumer.lengths is not None):
+        return None
+    return 2 * math.prod(rnn.shape_of(producer.results[0])[1:])
 
 
 def _weight_brams(op: Operation, unroll: int) -> int:
@@ -33,19 +83,112 @@ def _weight_brams(op: Operation, unroll: int) -> int:
     return 0 if weight is None else storage_brams(weight.owner, unroll)
 
 
-def _fixed_cost(module: ModuleOp, scheduled: list[Operation]) -> tuple[int, int]:
-    """(DSPs, LUTs) of the ops the pass does not scale, at one PE each."""
-    chosen = set(map(id, scheduled))
-    dsp = lut = 0
-    for op in module.walk():
-        if id(op) not in chosen and (cost := op_cost(op, unroll=1)) is not None:
-            dsp, lut = dsp + cost.dsp, lut + cost.lut
-    return dsp, lut
+@dataclass
+class _Knob:
+    """One unroll factor the pass chooses: a loop nest, or the copy loops of a map or scan."""
+
+    op: Operation
+    stage: int
+    limit: int
+    copies: bool
+    unroll: int = 1
+
+    def next(self, unroll: int) -> int:
+        """The next PE count to try: double, or the whole loop when doubling would pass it
+        (a reduction over 20 block columns takes 16, then 20 PEs, never 32)."""
+        return min(2 * unroll, self.limit)
+
+    def cost(self, unroll: int):
+        return copy_cost(self.op, unroll) if self.copies else op_cost(self.op, unroll=unroll)
+
+
+def _snapshot(module: ModuleOp) -> dict[Operation, dict]:
+    """The scheduling attributes of every op (to restore a schedule)."""
+    keys = (DATAFLOW, LOOP, PARTITION, STREAM)
+    return {o: {k: o.attributes[k] for k in keys if k in o.attributes} for o in module.walk()}
+
+
+def _clear(module: ModuleOp, top: func.FuncOp) -> None:
+    """Removes every scheduling decision (to schedule again another way)."""
+    top.attributes.pop(DATAFLOW, None)
+    for o in module.walk():
+        for key in (LOOP, PARTITION, STREAM):
+            o.attributes.pop(key, None)
+
+
+def _balance(knobs: list[_Knob], once: list[bool], T: int, budgets: tuple[int, int, int]) -> None:
+    """Sets every knob's unroll for the smallest max-stage cycles that fits the budgets.
+
+    Binary search on the target cycles per frame; for a target, each stage
+    doubles its cheapest PEs (cycles saved per budget share) until it meets the
+    target. The greedy polish in `PESchedule` then spends what is left.
+    """
+    budget, lut_budget, bram_budget = budgets
+    stages = sorted({k.stage for k in knobs})
+
+    def frame(stage: int, cycles: int) -> float:
+        return cycles / T if once[stage] else cycles
+
+    def attempt(target: float) -> dict[int, int] | None:
+        unroll = {id(k): 1 for k in knobs}
+        dsp = lut = bram = 0
+        for stage in stages:
+            mine = [k for k in knobs if k.stage == stage]
+            costs = {id(k): k.cost(1) for k in mine}
+            cycles = sum(c.cycles for c in costs.values())
+            dsp += sum(c.dsp for c in costs.values())
+            lut += sum(c.lut for c in costs.values())
+            bram += sum(_weight_brams(k.op, 1) for k in mine if not k.copies)
+            while frame(stage, cycles) > target:
+                best, best_gain = None, 0.0
+                for k in mine:
+                    u = unroll[id(k)]
+                    if u >= k.limit:
+                        continue
+                    now, doubled = costs[id(k)], k.cost(k.next(u))
+                    saved = now.cycles - doubled.cycles
+                    if saved <= 0:
+                        continue
+                    spent = max(doubled.dsp - now.dsp, 0) / max(budget, 1) + max(doubled.lut - now.lut, 0) / max(
+                        lut_budget, 1
+                    )
+                    gain = saved / max(spent, 1e-9)
+                    if gain > best_gain:
+                        best, best_gain = k, gain
+                if best is None:
+                    return None
+                u = unroll[id(best)]
+                now, doubled = costs[id(best)], best.cost(best.next(u))
+                cycles += doubled.cycles - now.cycles
+                dsp += doubled.dsp - now.dsp
+                lut += doubled.lut - now.lut
+                if not best.copies:
+                    bram += _weight_brams(best.op, best.next(u)) - _weight_brams(best.op, u)
+                costs[id(best)], unroll[id(best)] = doubled, best.next(u)
+                if dsp > budget or lut > lut_budget or bram > bram_budget:
+                    return None
+        return unroll
+
+    start = {s: sum(k.cost(1).cycles for k in knobs if k.stage == s) for s in stages}
+    hi = max((frame(s, c) for s, c in start.items()), default=0.0)
+    best = attempt(hi)
+    if best is None:
+        return
+    lo = 0.0
+    while hi - lo > max(1.0, 0.01 * hi):
+        mid = (lo + hi) / 2
+        found = attempt(mid)
+        if found is None:
+            lo = mid
+        else:
+            hi, best = mid, found
+    for k in knobs:
+        k.unroll = best[id(k)]
 
 
 @dataclass(frozen=True)
 class PESchedule(ModulePass):
-    """Chooses PEs (unroll factors) per op to minimize estimated cycles per frame within the DSP budget."""
+    """Chooses dataflow stages and PEs (unroll factors) per loop to maximize frames/s within the budget."""
 
     name = "pe-schedule"
 
@@ -53,6 +196,11 @@ class PESchedule(ModulePass):
     clock_mhz: float = 200.0
     dsp_fraction: float = 0.9
     """Share of the device's DSPs, LUTs and BRAMs the kernel may use."""
+    dataflow: bool = True
+    fifos: bool = True
+    """Allow FIFO hand-overs of rows in time order (a consumer one step behind its producer, but
+    one element a cycle); the pass schedules with and without them and keeps the faster.
+    false: ping-pong buffers only (whole sequences, copies as wide as unrolled)."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         if self.device not in DEVICES:
@@ -61,45 +209,107 @@ class PESchedule(ModulePass):
             raise PassFailedException(f"dsp-fraction must be in (0, 1], got {self.dsp_fraction}")
         if self.clock_mhz <= 0:
             raise PassFailedException(f"clock-mhz must be positive, got {self.clock_mhz}")
+        for f in op.walk():
+            if isinstance(f, func.FuncOp) and f.body.blocks:
+                self._choose(op, f)
+        for s in op.walk():
+            if loop_work(s) is not None and LOOP not in s.attributes:
+                s.attributes[LOOP] = LoopScheduleAttr(1, 1)
+
+    def _choose(self, module: ModuleOp, top: func.FuncOp) -> None:
+        """Schedules with FIFO hand-overs and with ping-pong buffers only; keeps the faster
+        (frames/s; FIFOs on a tie: lower latency)."""
+        if not (self.dataflow and self.fifos):
+            self._schedule(module, top, fifos=False)
+            return
+        with_fifos = self._schedule(module, top, fifos=True)
+        saved = _snapshot(module)
+        _clear(module, top)
+        buffers = self._schedule(module, top, fifos=False)
+        if with_fifos <= buffers:
+            _clear(module, top)
+            for o, attrs in saved.items():
+                o.attributes.update(attrs)
+
+    def _schedule(self, module: ModuleOp, top: func.FuncOp, fifos: bool) -> float:
+        """Sets the schedule; returns the estimated cycles per frame (the slowest stage's)."""
         device = DEVICES[self.device]
-        ops = [o for s in op.walk() if isinstance(s, rnn.ScanOp) for o in s.body.block.ops if loop_work(o)]
-        fixed_dsp, fixed_lut = _fixed_cost(op, ops)
-        budget = int(device.dsp * self.dsp_fraction) - fixed_dsp
-        lut_budget = int(device.lut * self.dsp_fraction) - fixed_lut
-        read = {id(reduction_operand(o).owner) for o in ops if reduction_operand(o) is not None}
+        processes = [o for o in top.body.block.ops if stage_ops(o) or isinstance(o, rnn.MapOp | rnn.ScanOp)]
+        dataflow = self.dataflow and len(processes) > 1
+        if dataflow:
+            top.attributes[DATAFLOW] = UnitAttr()
+            for p in processes:
+                if fifos and (depth := fifo_depth(p)) is not None:
+                    p.attributes[STREAM] = StreamAttr(depth)
+        knobs: list[_Knob] = []
+        once = []
+        for i, p in enumerate(processes):
+            looped = isinstance(p, rnn.MapOp | rnn.ScanOp)
+            once.append(not looped)
+            if looped:
+                knobs.append(_Knob(p, i, max(step_copies(p)), True))
+            knobs += [_Knob(o, i, loop_work(o).inner, False) for o in stage_ops(p)]
+        scheduled = {id(k.op) for k in knobs if not k.copies}
+        fixed = [op_cost(o, unroll=1) for o in module.walk() if id(o) not in scheduled and loop_work(o) is not None]
+        budget = int(device.dsp * self.dsp_fraction) - sum(c.dsp for c in fixed)
+        lut_budget = int(device.lut * self.dsp_fraction) - sum(c.lut for c in fixed)
+        read = {id(w.owner) for k in knobs if not k.copies and (w := reduction_operand(k.op)) is not None}
         bram_budget = int(device.bram18k * self.dsp_fraction) - sum(
-            storage_brams(c, 1) for c in op.walk() if id(c) not in read
-        )
-        used_bram = sum(_weight_brams(o, 1) for o in ops)
-        unroll = {id(o): 1 for o in ops}
-        used = sum(op_cost(o, unroll=1).dsp for o in ops)
-        used_lut = sum(op_cost(o, unroll=1).lut for o in ops)
-        while True:
-            best, best_gain = None, 0.0
-            for o in ops:
-                u = unroll[id(o)]
-                if u >= loop_work(o).inner:
+            storage_brams(c, 1) for c in module.walk() if id(c) not in read
+        ) - sum(buffer_brams(p, dataflow) for p in processes)
+        steps = [rnn.shape_of(p.operands[0])[0] if not o else 1 for p, o in zip(processes, once)]
+        T = max(steps, default=1)
+        if dataflow:
+            _balance(knobs, once, T, (budget, lut_budget, bram_budget))
+        costs = [k.cost(k.unroll) for k in knobs]
+        used = sum(c.dsp for c in costs)
+        used_lut = sum(c.lut for c in costs)
+        used_bram = sum(_weight_brams(k.op, k.unroll) for k in knobs if not k.copies)
+        stage_cycles = [0] * len(processes)
+        for k, c in zip(knobs, costs):
+            stage_cycles[k.stage] += c.cycles
+
+        def per_frame(stage: int) -> float:
+            return stage_cycles[stage] / T if once[stage] else stage_cycles[stage]
+
+        while knobs:
+            if dataflow:
+                slowest = max(range(len(processes)), key=per_frame)
+                candidates = [k for k in knobs if k.stage == slowest]
+            else:
+                candidates = [k for k in knobs if not once[k.stage]]
+            best, best_gain, best_costs = None, 0.0, None
+            for k in candidates:
+                if k.unroll >= k.limit:
                     continue
-                now, doubled = op_cost(o, unroll=u), op_cost(o, unroll=2 * u)
+                now, doubled = k.cost(k.unroll), k.cost(k.next(k.unroll))
                 extra = doubled.dsp - now.dsp
                 saved = now.cycles - doubled.cycles
                 if saved <= 0 or used + extra > budget or used_lut + doubled.lut - now.lut > lut_budget:
                     continue
-                if used_bram + _weight_brams(o, 2 * u) - _weight_brams(o, u) > bram_budget:
+                if not k.copies and used_bram + _weight_brams(k.op, k.next(k.unroll)) - _weight_brams(
+                    k.op, k.unroll
+                ) > bram_budget:
                     continue
-                gain = saved / max(extra, 0.5)  # LUT-only ops (no DSP) are nearly free
+                # Cycles saved per share of the budget spent (DSPs and LUTs both run out).
+                spent = max(extra, 0) / max(budget, 1) + max(doubled.lut - now.lut, 0) / max(lut_budget, 1)
+                gain = saved / max(spent, 1e-9)
                 if gain > best_gain:
-                    best, best_gain = o, gain
+                    best, best_gain, best_costs = k, gain, (now, doubled)
             if best is None:
                 break
-            now, doubled = op_cost(best, unroll=unroll[id(best)]), op_cost(best, unroll=2 * unroll[id(best)])
+            now, doubled = best_costs
             used += doubled.dsp - now.dsp
             used_lut += doubled.lut - now.lut
-            used_bram += _weight_brams(best, 2 * unroll[id(best)]) - _weight_brams(best, unroll[id(best)])
-            unroll[id(best)] *= 2
-        for s in op.walk():
-            if (work := loop_work(s)) is None:
-                continue
-            u = min(unroll.get(id(s), 1), work.inner)
-            s.attributes[LOOP] = LoopScheduleAttr(1, u)
-            partition_reduction_operand(s, u)
+            if not best.copies:
+                used_bram += _weight_brams(best.op, best.next(best.unroll)) - _weight_brams(best.op, best.unroll)
+            stage_cycles[best.stage] += doubled.cycles - now.cycles
+            best.unroll = best.next(best.unroll)
+        for k in knobs:
+            u = min(k.unroll, k.limit)
+            k.op.attributes[LOOP] = LoopScheduleAttr(1, u)
+            if not k.copies:
+                partition_reduction_operand(k.op, u)
+        if not processes:
+            return 0.0
+        return max(per_frame(i) for i in range(len(processes))) if dataflow else sum(stage_cycles)

@@ -40,7 +40,8 @@ def test_float_matvec_cost():
     assert cost.cycles == 8 * (64 // 4 * 4 + 12)
     assert cost.dsp == 4 * (3 + 2)  # a float multiply (3 DSPs) and add (2) per PE
     assert cost.muls == 8 * 64
-    assert op_cost(mv, unroll=64).cycles == 8 * (4 + 12)
+    # Fully unrolled: the row loop is pipelined at II 1; an adder tree of log2(64) float adds (4 cycles each).
+    assert op_cost(mv, unroll=64).cycles == 8 * 1 + 12 + 6 * 4
 
 
 def test_report_keys_and_arithmetic():
@@ -80,3 +81,92 @@ def test_more_dsps_never_slower():
 def test_unknown_device_lists_known():
     with pytest.raises(KeyError, match="xcku060"):
         device("xc9000")
+
+
+# Two stages after hoist-input-path: the input path (W·x, 8x64) and the recurrence (R·h, 8x8).
+HOISTED = """
+func.func @ercc_kernel(%x: tensor<3x64xf32>) -> tensor<3x8xf32> {
+  %w = arith.constant dense<1.0> : tensor<8x64xf32>
+  %r = arith.constant dense<1.0> : tensor<8x8xf32>
+  %h0 = arith.constant dense<0.0> : tensor<8xf32>
+  %wx = rnn.map %x : tensor<3x64xf32> -> (tensor<3x8xf32>) {
+  ^bb0(%xt: tensor<64xf32>):
+    %a = rnn.matvec %w, %xt : (tensor<8x64xf32>, tensor<64xf32>) -> tensor<8xf32>
+    rnn.yield %a : tensor<8xf32>
+  }
+  %ys, %hT = rnn.scan %wx init(%h0) : (tensor<3x8xf32>, tensor<8xf32>) -> (tensor<3x8xf32>, tensor<8xf32>) {
+  ^bb0(%a: tensor<8xf32>, %h: tensor<8xf32>):
+    %b = rnn.matvec %r, %h : (tensor<8x8xf32>, tensor<8xf32>) -> tensor<8xf32>
+    %s = rnn.add %a, %b : (tensor<8xf32>, tensor<8xf32>) -> tensor<8xf32>
+    rnn.yield %s : tensor<8xf32>
+  }
+  func.return %ys : tensor<3x8xf32>
+}
+"""
+
+
+def _stages(report):
+    return {s["kind"]: s for s in report["per_layer"]}
+
+
+def test_dataflow_frame_is_the_slowest_stage():
+    module = parse(HOISTED)
+    PESchedule(device="xczu9eg", dsp_fraction=0.02).apply(make_context(), module)
+    assert "sched.dataflow" in next(iter(module.ops)).attributes
+    report = estimate(module, device("xczu9eg"), 200.0)
+    stages = _stages(report)
+    assert report["dataflow"] and set(stages) == {"input path", "recurrence"}
+    per_step = [s["cycles_per_step"] for s in stages.values()]
+    assert report["cycles_per_frame"] == max(per_step)
+    # The map streams its rows (FIFO): the recurrence starts one step behind it.
+    assert stages["input path"]["fifo_out"]
+    m, r = stages["input path"]["cycles_per_step"], stages["recurrence"]["cycles_per_step"]
+    assert report["latency_cycles"] == max(m + 3 * r, 3 * m + r)
+    assert report["dsp"] <= int(DEVICES["xczu9eg"].dsp * 0.02)
+
+
+def test_sequential_schedule_sums_the_stages():
+    module = parse(HOISTED)
+    PESchedule(device="xczu9eg", dsp_fraction=0.02, dataflow=False).apply(make_context(), module)
+    report = estimate(module, device("xczu9eg"), 200.0)
+    assert not report["dataflow"]
+    assert report["cycles_per_frame"] == sum(s["cycles_per_step"] for s in report["per_layer"])
+    assert report["latency_cycles"] == 3 * report["cycles_per_frame"]
+
+
+def test_dataflow_balances_and_beats_sequential():
+    """Balancing the pipeline spends the DSPs on the slowest stage: faster frames than one after another."""
+    results = {}
+    for dataflow in (True, False):
+        module = parse(HOISTED)
+        PESchedule(device="xczu9eg", dsp_fraction=0.05, dataflow=dataflow).apply(make_context(), module)
+        results[dataflow] = estimate(module, device("xczu9eg"), 200.0)
+    assert results[True]["cycles_per_frame"] < results[False]["cycles_per_frame"]
+    per_step = sorted(s["cycles_per_step"] for s in results[True]["per_layer"])
+    assert per_step[1] <= 2 * per_step[0]  # no stage left far behind the other
+
+
+def test_no_fifo_into_a_reverse_scan():
+    module = parse(HOISTED.replace("rnn.scan %wx", "rnn.scan reverse %wx"))
+    PESchedule(device="xczu9eg").apply(make_context(), module)
+    report = estimate(module, device("xczu9eg"), 200.0)
+    stages = _stages(report)
+    assert not stages["input path"]["fifo_out"]
+    # Ping-pong buffer: the recurrence waits for all 3 rows.
+    assert report["latency_cycles"] == 3 * sum(s["cycles_per_step"] for s in stages.values())
+
+
+def test_fft_cost_counts_the_straight_line_program():
+    from ercc.numerics import fft_plan
+
+    module = parse("""
+func.func @f(%x: tensor<16xf32>) -> tensor<16xf32> {
+  %s = circ.rfft %x : tensor<16xf32> -> !circ.spectrum<1, 16, f32>
+  %y = circ.irfft %s : !circ.spectrum<1, 16, f32> -> tensor<16xf32>
+  func.return %y : tensor<16xf32>
+}
+""")
+    rfft, irfft = [op for op in module.walk() if op.name in ("circ.rfft", "circ.irfft")]
+    forward, inverse = fft_plan.build(16, False), fft_plan.build(16, True)
+    assert op_cost(rfft, unroll=1).muls == forward.multiplies()
+    assert op_cost(irfft, unroll=1).dsp == 3 * inverse.multiplies() + 2 * inverse.additions()

@@ -65,9 +65,12 @@ def test_unknown_option_names_the_known_ones(gru):
 
 
 def test_every_compile_option_has_a_cli_flag():
+    """Per-layer options (`layers`) live in the --config file only; its help names them."""
     help_text = ercc_cli("--help").stdout
     for field in dataclasses.fields(CompileOptions):
-        assert f"--{field.name.replace('_', '-')}" in help_text, field.name
+        flag = "--config" if field.name == "layers" else f"--{field.name.replace('_', '-')}"
+        assert flag in help_text, field.name
+    assert "layers: {ONNX_NODE_NAME: {block_size: 4, weight_bits: 8}}" in " ".join(help_text.split())
 
 
 def test_stages_and_report(compiled):
@@ -116,6 +119,8 @@ def test_export_onnx_matches_the_float_c_simulation(compiled, gru, batch, tmp_pa
     got = compiled.predict({"X": batch})
     for name in ("Y", "Y_h"):
         np.testing.assert_allclose(got[name], reference[name], atol=1e-5, rtol=0)
+    # The API writes the same file from the compiled model's own options.
+    assert compiled.export_onnx(tmp_path / "api.onnx").read_bytes() == out.read_bytes()
 
 
 def test_bidirectional_gru_vitis_project_passes_make_csim(gru, compiled, tmp_path):
@@ -150,13 +155,13 @@ def test_bidirectional_gru_vitis_project_passes_make_csim(gru, compiled, tmp_pat
 def test_emit_print_ir_and_custom_pipeline_with_a_plugin(gru, tmp_path):
     result = ercc_cli(
         gru, "--emit", "scheduled", "--print-ir-after-all", "--load-pass-plugin", PLUGIN,
-        "--pass-pipeline", "lower-rnn-layers,hard-sigmoid-gates{alpha=0.25},loop-schedule",
+        "--pass-pipeline", "lower-rnn-layers,hard-sigmoid-gates{alpha=0.25},pe-schedule",
     )
     assert result.returncode == 0, result.stderr
     assert "hard_sigmoid, 0.25, 0.5" in result.stdout and "sched." in result.stdout
     dumps = [ln for ln in result.stderr.splitlines() if ln.startswith("// -----// IR Dump After")]
     assert [d.split("After ")[1].split(" //")[0] for d in dumps] == [
-        "import (rnn)", "lower-rnn-layers", "hard-sigmoid-gates", "loop-schedule"
+        "import (rnn)", "lower-rnn-layers", "hard-sigmoid-gates", "pe-schedule"
     ]
     bad = ercc_cli(gru, "--emit", "rnn", "--pass-pipeline", "no-such-pass")
     assert bad.returncode == 2 and "Unrecognized passes" in bad.stderr

@@ -118,3 +118,24 @@ def test_dynamic_feature_dimension(tmp_path):
     model.graph.input[0].type.tensor_type.shape.dim[2].dim_param = "features"
     onnx.save(model, path)
     assert_user_error(ercc(path, "-o", tmp_path / "k.cpp"), "graph input 'X'", "dimension 2", "'features'")
+
+
+def test_constant_initial_state_that_differs_per_sequence(tmp_path):
+    """A batch-2 constant initial_h whose rows differ cannot be compiled for one sequence per call."""
+    rng = np.random.default_rng(0)
+    T, B, I, H = 4, 2, 3, 4
+    inits = [
+        numpy_helper.from_array(rng.standard_normal((1, 4 * H, I)).astype(np.float32), "W"),
+        numpy_helper.from_array(rng.standard_normal((1, 4 * H, H)).astype(np.float32), "R"),
+        numpy_helper.from_array(rng.standard_normal((1, B, H)).astype(np.float32), "h0"),
+    ]
+    node = helper.make_node("LSTM", ["X", "W", "R", "", "", "h0"], ["Y"], name="lstm_0", hidden_size=H)
+    graph = helper.make_graph(
+        [node], "g", [helper.make_tensor_value_info("X", TensorProto.FLOAT, [T, B, I])],
+        [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [T, 1, B, H])], inits,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = IR_VERSION
+    path = tmp_path / "h0.onnx"
+    onnx.save(model, path)
+    assert_user_error(ercc(path, "-o", tmp_path / "k.cpp"), "'lstm_0'", "(LSTM)", "initial state 'h0'", "graph input")

@@ -245,8 +245,30 @@ def render_support_table() -> str:
     for name, (layers, batch_first, dynamo) in STACKS.items():
         text = ", ".join(f"{k} {h}×{n}{' bidir' if b else ''}" for k, h, n, b in layers)
         lines.append(f"| `{name}` | {text} | {batch_first} | {'dynamo' if dynamo else 'legacy'} |")
-    lines += ["", _EXTRA_SECTIONS]
+    lines += ["", _EXTRA_SECTIONS.rstrip("\n"), *_operator_table()]
     return "\n".join(lines) + "\n"
+
+
+def _operator_table() -> list[str]:
+    """The importer's converter registry: every ONNX operator ercc compiles besides LSTM/GRU/RNN."""
+    from ercc.frontends.onnx_import import _CONVERTERS, supported_operators
+
+    lines = [
+        "",
+        "## Other ONNX operators",
+        "",
+        "The operators the compiler accepts around the recurrent layers (generated from the",
+        "importer's converter registry, `_converts` in `frontends/onnx_import.py`). Shape",
+        "computations on constants and on the input's shape (Shape, Gather, Concat,",
+        "ConstantOfShape, ...) are folded away before import and may use any operator.",
+        "",
+        "| operator | supported as |",
+        "|---|---|",
+    ]
+    for op in supported_operators():
+        if op not in ("LSTM", "GRU", "RNN"):
+            lines.append(f"| {op} | {_CONVERTERS[op].__doc__.strip().splitlines()[0]} |")
+    return lines
 
 
 _EXTRA_SECTIONS = """\

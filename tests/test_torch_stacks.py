@@ -30,8 +30,14 @@ STACKS: dict[str, tuple[list[tuple[str, int, int, bool]], bool, bool]] = {
 }
 
 
-def export_stack(path: str | os.PathLike, layers, batch_first: bool, dynamo: bool, seed: int = 0) -> None:
-    """Export a stack of nn.LSTM/nn.GRU modules with a Linear head on every step."""
+def export_stack(
+    path: str | os.PathLike, layers, batch_first: bool, dynamo: bool, seed: int = 0, baked_batch: int = 0
+) -> None:
+    """Export a stack of nn.LSTM/nn.GRU modules with a Linear head on every step.
+
+    `baked_batch` > 0: the legacy exporter without dynamic axes, on a sample of
+    that batch size (constant zero initial states of that batch in the graph).
+    """
     import torch
     from torch import nn
 
@@ -53,7 +59,8 @@ def export_stack(path: str | os.PathLike, layers, batch_first: bool, dynamo: boo
 
     torch.manual_seed(seed)
     net = Stack().eval()
-    shape = (1, T, I) if batch_first else (T, 1, I)
+    batch = baked_batch or 1
+    shape = (batch, T, I) if batch_first else (T, batch, I)
     example = (torch.randn(*shape),)
     path = os.fspath(path)
     if dynamo:
@@ -61,8 +68,9 @@ def export_stack(path: str | os.PathLike, layers, batch_first: bool, dynamo: boo
                           dynamo=True, external_data=False)
     else:
         axes = {0: "batch", 1: "seq"} if batch_first else {0: "seq", 1: "batch"}
+        dynamic = None if baked_batch else {"x": axes, "y": axes}
         torch.onnx.export(net, example, path, input_names=["x"], output_names=["y"], opset_version=17,
-                          dynamo=False, dynamic_axes={"x": axes, "y": axes})
+                          dynamo=False, dynamic_axes=dynamic)
     model = onnx.load(path)
     if model.ir_version > IR_VERSION:
         model.ir_version = IR_VERSION
@@ -96,3 +104,12 @@ def test_stack_matches_onnxruntime(stack_model, name, block_size):
     err = _compare(path, {"x": x}, block_size)
     print(f"{name} K={block_size}: max abs err {err:.3g}")
     assert err <= TOL
+
+
+@pytest.mark.parametrize("layers", [[("GRU", 8, 1, True)], [("LSTM", 8, 2, False)]], ids=["bigru", "lstm2"])
+def test_export_with_batch_baked_in(tmp_path, layers):
+    """A static batch-3 export: its zero initial states have batch 3; ercc uses one row per sequence."""
+    path = tmp_path / "baked.onnx"
+    export_stack(path, layers, batch_first=True, dynamo=False, baked_batch=3)
+    x = np.random.default_rng(0).standard_normal((3, T, I)).astype(np.float32)
+    assert _compare(path, {"x": x}, 1) <= TOL

@@ -1,56 +1,57 @@
-"""Block-circulant projection and expansion in torch, matching ``ercc.numerics.circulant``.
+"""Block-circulant projection and expansion in torch, through the index map of ``ercc.numerics.circulant``.
 
-The numpy module is the one definition; these functions compute the same thing
-on (batched, differentiable) torch tensors so that the ADMM Z-step and the
-circulant fine-tuning stay on the training device and in the autograd graph.
-A recurrent weight stacks several gates along its rows: each gate's slice is
-its own block-circulant matrix, as in the compiler.
+The numpy module is the one definition: ``entry_index`` says which defining-vector
+entry sits at each matrix position; expansion gathers through it and projection
+averages over it, here on (batched, differentiable) torch tensors so that the ADMM
+Z-step and the circulant fine-tuning stay on the training device and in the
+autograd graph. A recurrent weight stacks several gates along its rows: each
+gate's slice is its own block-circulant matrix, as in the compiler.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+import numpy as np
 import torch
 from torch import nn
 
-from ercc.numerics.circulant import block_grid
+from ercc.numerics.circulant import block_grid, entry_index
 
 
-def _diagonal_index(k: int, device: torch.device | None = None) -> torch.Tensor:
-    """index[i, j] = (i - j) mod k: which defining-vector entry sits at (i, j)."""
-    r = torch.arange(k, device=device)
-    return (r[:, None] - r[None, :]) % k
-
-
-def _as_blocks(matrix: torch.Tensor, k: int) -> torch.Tensor:
-    """Zero-pad the last two dims to whole blocks and view them as (..., p, q, k, k)."""
-    rows, cols = matrix.shape[-2:]
+@lru_cache(maxsize=64)
+def _index(rows: int, cols: int, k: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The shared entry index (rows, cols) and how many matrix entries map to each vector entry."""
+    index = entry_index(rows, cols, k)
     p, q = block_grid(rows, cols, k)
-    padded = nn.functional.pad(matrix, (0, q * k - cols, 0, p * k - rows))
-    lead = matrix.shape[:-2]
-    return padded.reshape(*lead, p, k, q, k).transpose(-3, -2)
+    counts = np.bincount(index.ravel(), minlength=p * q * k)
+    return torch.from_numpy(index), torch.from_numpy(counts)
 
 
 def project(matrix: torch.Tensor, k: int) -> torch.Tensor:
     """Defining vectors (..., p, q, k) of the Frobenius-nearest block-circulant matrix.
 
-    Wrapped-diagonal mean over the entries that exist in the unpadded matrix,
-    exactly as ``ercc.numerics.circulant.project`` (batched over leading dims).
+    The mean of the matrix entries that map to each vector entry (zero where none
+    do), exactly as ``ercc.numerics.circulant.project`` (batched over leading dims).
     """
     if k < 1:
         raise ValueError(f"block size must be >= 1, got {k}")
-    onehot = nn.functional.one_hot(_diagonal_index(k, matrix.device), k).to(matrix.dtype)
-    sums = torch.einsum("...pqij,ijd->...pqd", _as_blocks(matrix, k), onehot)
-    ones = torch.ones(matrix.shape[-2:], dtype=matrix.dtype, device=matrix.device)
-    counts = torch.einsum("pqij,ijd->pqd", _as_blocks(ones, k), onehot)
-    return torch.where(counts > 0, sums / counts.clamp(min=1), torch.zeros_like(sums))
+    *lead, rows, cols = matrix.shape
+    p, q = block_grid(rows, cols, k)
+    index, counts = _index(rows, cols, k)
+    sums = matrix.new_zeros(*lead, p * q * k).index_add(-1, index.to(matrix.device).reshape(-1),
+                                                         matrix.reshape(*lead, rows * cols))
+    counts = counts.to(device=matrix.device, dtype=matrix.dtype)
+    return (sums / counts.clamp(min=1)).reshape(*lead, p, q, k)
 
 
 def expand(vectors: torch.Tensor, rows: int, cols: int) -> torch.Tensor:
     """Dense (..., rows, cols) matrix from defining vectors (..., p, q, k), by gather."""
-    p, q, k = vectors.shape[-3:]
-    blocks = vectors[..., _diagonal_index(k, vectors.device)]  # (..., p, q, k, k)
-    dense = blocks.transpose(-3, -2).reshape(*vectors.shape[:-3], p * k, q * k)
-    return dense[..., :rows, :cols]
+    *lead, p, q, k = vectors.shape
+    if (p, q) != block_grid(rows, cols, k):
+        raise ValueError(f"vectors {tuple(vectors.shape)} do not define a {rows}x{cols} matrix with block size {k}")
+    index, _ = _index(rows, cols, k)
+    return vectors.reshape(*lead, p * q * k)[..., index.to(vectors.device)]
 
 
 def _split_gates(weight: torch.Tensor, gates: int) -> torch.Tensor:

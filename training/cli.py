@@ -29,7 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="ercc admm", description=__doc__.splitlines()[0])
     p.add_argument("model", type=Path, help="input ONNX model with LSTM/GRU/RNN nodes")
     p.add_argument("--data", type=Path, required=True, help=".npz with one array per graph input")
-    p.add_argument("--block-size", type=int, required=True, help="circulant block size K")
+    p.add_argument(
+        "--block-size", type=int, required=True, metavar="K", help="circulant block size, a power of two (as for compiling)"
+    )
     p.add_argument("-o", "--output", type=Path, required=True, help="output ONNX model")
     p.add_argument("--epochs", type=int, default=10, help="maximum ADMM epochs (default 10)")
     p.add_argument("--finetune-epochs", type=int, default=3, help="epochs after projection (default 3)")
@@ -155,8 +157,9 @@ def _teacher(module: OnnxModule, data: Dataset) -> np.ndarray:
 
 def run(args: argparse.Namespace) -> dict:
     """Load, train, write; returns a summary of the run."""
-    if args.block_size < 1:
-        raise ErccError(f"--block-size must be >= 1, got {args.block_size}")
+    k = args.block_size
+    if k < 1 or k & (k - 1):  # the compiler accepts only these: refuse before training, not after
+        raise ErccError(f"--block-size must be a power of two (1, 2, 4, 8, ...), got {k}")
     try:
         model = onnx.load(args.model)
     except Exception as e:  # onnx raises several unrelated types for a bad file
@@ -205,6 +208,11 @@ def admm_command(argv: list[str]) -> int:
     print(
         f"ercc admm: {summary['mode']}, {summary['admm_epochs']} ADMM epochs (residual {residual:.2e}), "
         f"final loss {summary['loss']:.4f}, {summary['seconds']:.1f} s -> {args.output}", file=sys.stderr)
+    if residual > args.tol:
+        print(
+            f"ercc admm: stopped at --epochs {args.epochs} before the residual reached --tol {args.tol:g}"
+            f" ({residual:.2e}); the weights were projected anyway: more --epochs or a larger --rho-max"
+            " bring the projection closer to the trained model", file=sys.stderr)
     return 0
 
 

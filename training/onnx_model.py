@@ -24,7 +24,7 @@ from ercc.compiler.errors import ErccError, node_label
 Values = list[torch.Tensor | None]
 
 _GATES = {"LSTM": 4, "GRU": 3, "RNN": 1}
-_TRAINABLE_INPUTS = {"LSTM": (1, 2, 3), "GRU": (1, 2, 3), "RNN": (1, 2, 3),
+_TRAINABLE_INPUTS = {"LSTM": (1, 2, 3, 7), "GRU": (1, 2, 3), "RNN": (1, 2, 3),
                      "Gemm": (0, 1, 2), "MatMul": (0, 1), "Add": (0, 1)}
 _ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "Sigmoid": torch.sigmoid, "Tanh": torch.tanh, "Relu": torch.relu}
@@ -188,34 +188,48 @@ def _glue_ops(opset: int) -> dict[str, Callable]:
 # --------------------------------------------------------------------------- recurrent ops
 
 
-def _cell(op: str, acts: list[Callable], lbr: int):
-    """One time step of an ONNX recurrent cell: (x_proj, state, R, Rb) -> new state."""
+def _cell(op: str, acts: list[Callable], at: dict, peep: torch.Tensor | None):
+    """One time step of an ONNX recurrent cell: (x_proj, state, R, Rb) -> new state.
+
+    ``clip`` bounds every gate pre-activation to [-clip, clip] before its
+    activation; ``peep`` is the LSTM peephole vector P (i, o, f) of this
+    direction; ``input_forget`` couples the LSTM forget gate to 1 - input gate.
+    """
+    lbr, clip, coupled = at.get("linear_before_reset", 0), at.get("clip"), at.get("input_forget", 0)
     f, g = acts[0], acts[1] if len(acts) > 1 else None
+    bound = (lambda v: v.clamp(-clip, clip)) if clip is not None else (lambda v: v)  # noqa: E731
+    p_i, p_o, p_f = peep.chunk(3) if peep is not None else (0, 0, 0)
 
     def lstm(xw, state, r, rb):
-        h, c = state
+        h, c_prev = state
         i_, o_, f_, c_ = (xw + h @ r.T + rb).chunk(4, dim=-1)
-        c = f(f_) * c + f(i_) * g(c_)
-        return acts[2](c) * f(o_), c
+        i = f(bound(i_ + p_i * c_prev))
+        c = (1 - i if coupled else f(bound(f_ + p_f * c_prev))) * c_prev + i * g(bound(c_))
+        return acts[2](c) * f(bound(o_ + p_o * c)), c
 
     def gru(xw, state, r, rb):
         (h,) = state
         xz, xr, xh = xw.chunk(3, dim=-1)
         rz, rr, rh = r.chunk(3, dim=0)
         bz, br, bh = rb.chunk(3, dim=-1)
-        z = f(xz + h @ rz.T + bz)
-        rt = f(xr + h @ rr.T + br)
-        ht = g(xh + rt * (h @ rh.T + bh)) if lbr else g(xh + (rt * h) @ rh.T + bh)
+        z = f(bound(xz + h @ rz.T + bz))
+        rt = f(bound(xr + h @ rr.T + br))
+        ht = g(bound(xh + rt * (h @ rh.T + bh) if lbr else xh + (rt * h) @ rh.T + bh))
         return ((1 - z) * ht + z * h,)
 
     def rnn(xw, state, r, rb):
-        return (f(xw + state[0] @ r.T + rb),)
+        return (f(bound(xw + state[0] @ r.T + rb)),)
 
     return {"LSTM": lstm, "GRU": gru, "RNN": rnn}[op]
 
 
 def _recurrent(op: str, xs: Values, at: dict) -> Values:
-    """An ONNX LSTM/GRU/RNN node on batched tensors (outputs Y, Y_h[, Y_c])."""
+    """An ONNX LSTM/GRU/RNN node on batched tensors (outputs Y, Y_h[, Y_c]).
+
+    With sequence_lens, steps at or past a sequence's length leave its state
+    unchanged and output zeros, so Y_h is the state after the last valid step
+    and the reverse direction starts at length - 1 (as onnxruntime does).
+    """
     x, w, r = xs[0], xs[1], xs[2]
     get = lambda i: xs[i] if len(xs) > i else None  # noqa: E731
     hidden, layout = at["hidden_size"], at.get("layout", 0)
@@ -224,6 +238,9 @@ def _recurrent(op: str, xs: Values, at: dict) -> Values:
     dirs, gates_h = w.shape[0], w.shape[1]
     seq, batch = x.shape[0], x.shape[1]
     b = get(3) if get(3) is not None else torch.zeros(dirs, 2 * gates_h, dtype=x.dtype)
+    lens = get(4)
+    valid = None if lens is None else (torch.arange(seq)[:, None] < lens.reshape(1, -1).long())[..., None]
+    peep = get(7) if op == "LSTM" else None
     n_state = 2 if op == "LSTM" else 1
     init = [get(5), get(6)][:n_state]
     init = [s.transpose(0, 1) if (s is not None and layout) else s for s in init]
@@ -232,14 +249,17 @@ def _recurrent(op: str, xs: Values, at: dict) -> Values:
     ys, finals = [], []
     for d in range(dirs):
         acts = [_ACTIVATIONS[n] for n in names[d * per_dir:(d + 1) * per_dir]]
-        step = _cell(op, acts, at.get("linear_before_reset", 0))
+        step = _cell(op, acts, at, None if peep is None else peep[d])
         xw = x @ w[d].T + b[d, :gates_h]
         state = tuple(s[d] if s is not None else x.new_zeros(batch, hidden) for s in init)
         reverse = at.get("direction", "forward") == "reverse" or d == 1
         out = [None] * seq
         for t in (range(seq - 1, -1, -1) if reverse else range(seq)):
-            state = step(xw[t], state, r[d], b[d, gates_h:])
-            out[t] = state[0]
+            new = step(xw[t], state, r[d], b[d, gates_h:])
+            if valid is not None:
+                new = tuple(torch.where(valid[t], n, s) for n, s in zip(new, state))
+            state = new
+            out[t] = state[0] if valid is None else torch.where(valid[t], state[0], torch.zeros_like(state[0]))
         ys.append(torch.stack(out) if seq else x.new_zeros(0, batch, hidden))
         finals.append(state)
     y = torch.stack(ys, dim=1)  # (T, D, B, H)
@@ -252,14 +272,8 @@ def _recurrent(op: str, xs: Values, at: dict) -> Values:
 def _check_recurrent(node: onnx.NodeProto, at: dict) -> None:
     """Reject recurrent features the interpreter does not model."""
     where = node_label(node.name, node.op_type)
-    if at.get("clip") is not None:
-        raise ErccError("'clip' is not supported by ercc admm", node=where)
-    if at.get("input_forget", 0):
-        raise ErccError("'input_forget' is not supported by ercc admm", node=where)
-    if len(node.input) > 4 and node.input[4]:
-        raise ErccError("sequence_lens is not supported by ercc admm; pad the sequences", node=where)
-    if node.op_type == "LSTM" and len(node.input) > 7 and node.input[7]:
-        raise ErccError("peephole weights (P) are not supported by ercc admm", node=where)
+    if at.get("clip") is not None and not at["clip"] > 0:
+        raise ErccError(f"'clip' must be positive, got {at['clip']}", node=where)
     for name in at.get("activations", []):
         if name not in _ACTIVATIONS:
             raise ErccError(f"activation '{name}' is not supported by ercc admm", node=where)

@@ -15,7 +15,7 @@ import math
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import singledispatchmethod
 
 import numpy as np
@@ -33,14 +33,16 @@ from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.traits import ConstantLike
 from xdsl.utils.base_printer import BasePrinter
 
-from ercc.backends.hls.fft import fft_function_name, fft_helper
+from ercc.backends.hls import fft
 from ercc.backends.hls.kernel import EmittedKernel, KernelPort
 from ercc.compiler.errors import ErccError
 from ercc.dialects import circ, fix, rnn
-from ercc.dialects.fix import FixedType, raw_values
+from ercc.dialects.fix import FixedType, coefficient_format, raw_values
+from ercc.numerics import fft_plan
 from ercc.numerics.fixed import from_float, to_float
+from ercc.numerics.softmax import design as softmax_design
 from ercc.dialects.rnn import ActivationAttr, ActivationKind
-from ercc.dialects.sched import LOOP, PARTITION, LoopScheduleAttr, PartitionAttr
+from ercc.dialects.sched import DATAFLOW, LOOP, PARTITION, STREAM, LoopScheduleAttr, PartitionAttr, StreamAttr
 
 # Names the emitter declares inside the top function; ONNX names that would clash get a "_".
 _INTERNAL_NAMES = frozenset(
@@ -59,8 +61,7 @@ _CPP_KEYWORDS = frozenset(
     virtual void volatile wchar_t while xor xor_eq NAN INFINITY""".split()
 )
 _VALUES_PER_LINE = 8
-# Activations the emitter computes on ap_fixed values exactly as ercc.numerics.reference does.
-_FIXED_ACTIVATIONS = frozenset({ActivationKind.RELU})
+_REDUCTIONS = (rnn.MatVecOp, rnn.MatMulOp, rnn.GemmOp, circ.MatVecOp, circ.FreqMacOp)
 
 
 def c_identifier(name: str, fallback: str) -> str:
@@ -152,11 +153,15 @@ class HLSPrinter(BasePrinter):
     _typedefs: dict[str, str] = field(default_factory=dict, init=False)
     _constants: list[str] = field(default_factory=list, init=False)
     _partitions: list[str] = field(default_factory=list, init=False)
-    _fft_sizes: dict[int, Attribute] = field(default_factory=dict, init=False)
+    _fft_functions: dict[tuple, tuple[str, str]] = field(default_factory=dict, init=False)
     _outputs: list[str] = field(default_factory=list, init=False)
     _op_count: int = field(default=0, init=False)
     _tag: str = field(default="top", init=False)
     _schedule: LoopScheduleAttr | None = field(default=None, init=False)
+    _dataflow: bool = field(default=False, init=False)
+    _reduction: bool = field(default=False, init=False)
+    _depth: int = field(default=0, init=False)
+    _in_place: set[SSAValue] = field(default_factory=set, init=False)
 
     # ------------------------------------------------------------------ types
 
@@ -239,12 +244,25 @@ class HLSPrinter(BasePrinter):
     def _line(self, text: str) -> None:
         self.print_string("\n" + text)
 
-    def _array(self, value: SSAValue) -> str:
-        """Declares the local array holding `value` and returns its name."""
+    def _array(self, value: SSAValue, per_pe: int = 1) -> str:
+        """Declares the local array holding `value` and returns its name.
+
+        A value the kernel returns as it is (`written_in_place`) is the output
+        port itself. The array of an op unrolled by U whose PEs each write
+        `per_pe` consecutive elements a cycle is partitioned cyclically by
+        U·per_pe, so that they can all write in the same cycle.
+        """
+        if value in self._in_place:
+            return self._names[value]
         name = self._fresh(self._hint(value, "v_"))
         self._names[value] = name
         ct = self.ctype(element_type(value.type))
         self._line(f"{ct} {name}[{array_size(value.type)}];")
+        unroll = (self._schedule.unroll.data if self._schedule is not None else 1) * per_pe
+        unroll = max(unroll, _read_partition(value))
+        streamed = isinstance(value.owner, Operation) and STREAM in value.owner.attributes
+        if 1 < unroll < array_size(value.type) and not streamed:
+            self._line(f"#pragma HLS array_partition variable={name} cyclic factor={unroll} dim=1")
         return name
 
     def _ct(self, value: SSAValue) -> str:
@@ -261,16 +279,26 @@ class HLSPrinter(BasePrinter):
 
         HLS pipelining a loop fully unrolls every loop inside it, so the pipeline
         goes on the innermost loop of the op, partially unrolled by the factor:
-        `unroll` iterations start every `ii` cycles.
+        `unroll` iterations start every `ii` cycles. When a reduction's inner
+        loop is unrolled completely, the pipeline goes on its parent loop
+        instead (one whole reduction, an adder tree, starts every `ii` cycles).
         """
         label = self._fresh_label(f"{self._tag}_{var}")
+        sched = self._schedule if inner else None
+        tree = sched is not None and self._reduction and self._depth > 0 and sched.unroll.data >= bound
+        if tree:
+            self._line(f"#pragma HLS pipeline II={sched.ii.data}")
         self._line(f"{label}: for (int {var} = 0; {var} < {bound}; {var}++) {{")
+        self._depth += 1
         with self.indented():
-            if self._schedule is not None and inner:
+            if tree:
+                self._line("#pragma HLS unroll")
+            elif sched is not None:
                 if self._schedule.unroll.data > 1:
                     self._line(f"#pragma HLS unroll factor={self._schedule.unroll.data}")
                 self._line(f"#pragma HLS pipeline II={self._schedule.ii.data}")
             yield var
+        self._depth -= 1
         self._line("}")
 
     @contextmanager
@@ -283,9 +311,14 @@ class HLSPrinter(BasePrinter):
                 for d, n in enumerate(shape)
             ]
 
-    def _copy(self, dst: str, src: str, size: int, dst_at: str = "", src_at: str = "") -> None:
-        """dst[dst_at + i] = src[src_at + i] for i < size (offsets are C expressions)."""
-        with self._loop("i0", size) as i:
+    def _copy(
+        self, dst: str, src: str, size: int, dst_at: str = "", src_at: str = "", scheduled: bool = False
+    ) -> None:
+        """dst[dst_at + i] = src[src_at + i] for i < size (offsets are C expressions).
+
+        A `scheduled` copy gets the current op's schedule (a map's or scan's per-step copies).
+        """
+        with self._loop("i0", size, inner=scheduled) as i:
             self._line(f"{dst}[{dst_at}{i}] = {src}[{src_at}{i}];")
 
     # ------------------------------------------------------------------ kernel
@@ -300,7 +333,13 @@ class HLSPrinter(BasePrinter):
         for arg, port in zip(func_op.body.block.args, inputs):
             self._names[arg] = port.c_name
         self._outputs = [p.c_name for p in outputs]
+        for value, index in written_in_place(func_op).items():
+            self._names[value] = outputs[index].c_name
+            self._in_place.add(value)
+        self._dataflow = DATAFLOW in func_op.attributes
         with self.indented():
+            if self._dataflow:
+                self._line("#pragma HLS dataflow")
             for op in func_op.body.block.ops:
                 self.emit(op)
         assert isinstance(self.stream, io.StringIO)
@@ -339,10 +378,7 @@ class HLSPrinter(BasePrinter):
             "",
             *(f"typedef {cpp} {name};" for name, cpp in self._typedefs.items()),
         ]
-        sections = self._constants + [
-            fft_helper(k, self.ctype(el), lambda x, el=el: self.literal(x, el))
-            for k, el in sorted(self._fft_sizes.items())
-        ]
+        sections = self._constants + [text for _, text in self._fft_functions.values()]
         for section in sections:
             out += ["", section]
         params = [
@@ -362,7 +398,9 @@ class HLSPrinter(BasePrinter):
 
     def emit(self, op: Operation) -> None:
         """Prints one op with its own loop-label prefix and schedule."""
-        saved = self._tag, self._schedule
+        saved = self._tag, self._schedule, self._reduction, self._depth
+        # Reductions: their parent loop holds only the inner loop and scalar code (see _loop).
+        self._reduction, self._depth = isinstance(op, _REDUCTIONS), 0
         self._op_count += 1
         self._tag = f"{op.name.split('.')[-1]}{self._op_count}"
         schedule = op.attributes.get(LOOP)
@@ -370,25 +408,33 @@ class HLSPrinter(BasePrinter):
         if not op.has_trait(ConstantLike):  # constants live at file scope
             self._line(f"// {op.name}")
         self._emit(op)
-        self._tag, self._schedule = saved
+        self._tag, self._schedule, self._reduction, self._depth = saved
 
     @singledispatchmethod
     def _emit(self, op: Operation) -> None:
         raise ErccError(f"the hls-cpp backend cannot emit '{op.name}'")
 
-    def _constant(self, op: Operation, result: SSAValue, data: Attribute) -> None:
-        """A file-scope table for a constant op, with its array_partition pragma if any."""
+    def _constant(self, op: Operation, result: SSAValue, data: Attribute | np.ndarray, per_bank: int = 1) -> None:
+        """A file-scope table for a constant op, with its array_partition pragma if any.
+
+        `data` is the op's dense attribute or the values as laid out in memory;
+        a cyclic partition of factor U gets U * `per_bank` banks (a PE reads
+        `per_bank` consecutive values).
+        """
         name = self._fresh(self._hint(result, "c_"))
         self._names[result] = name
         el = element_type(result.type)
-        values = raw_values(data) if isinstance(el, FixedType) else dense_values(data)
+        if isinstance(data, np.ndarray):
+            values = data
+        else:
+            values = raw_values(data) if isinstance(el, FixedType) else dense_values(data)
         literals = self.literals(values, el)
         rows = [", ".join(literals[i : i + _VALUES_PER_LINE]) for i in range(0, len(literals), _VALUES_PER_LINE)]
         body = ",\n".join(f"    {row}" for row in rows)
         self._constants.append(f"static const {self.ctype(el)} {name}[{len(literals)}] = {{\n{body}\n}};")
         part = op.attributes.get(PARTITION)
         if isinstance(part, PartitionAttr):
-            factor = "" if part.kind.data == "complete" else f" factor={part.factor.data}"
+            factor = "" if part.kind.data == "complete" else f" factor={part.factor.data * per_bank}"
             self._partitions.append(
                 f"#pragma HLS array_partition variable={name} {part.kind.data}{factor} dim=1"
             )
@@ -418,7 +464,8 @@ class HLSPrinter(BasePrinter):
         x, y = self._names[op.input], self._array(op.result)
         brk, val, slope = (self._names[v] for v in (op.breaks, op.values, op.slopes))
         xt = self._ct(op.input)
-        below, above = self._lit(op.below.value.data, op.result), self._lit(op.above.value.data, op.result)
+        below = self._lit(op.below.value.data, op.result)
+        above = "v" if op.above is None else self._lit(op.above.value.data, op.result)
         with self._nest((array_size(op.result.type),)) as (i,):
             self._line(f"const {xt} v = {x}[{i}];")
             self._line(f"if (v < {brk}[0]) {y}[{i}] = {below};")
@@ -437,12 +484,13 @@ class HLSPrinter(BasePrinter):
 
     @_emit.register
     def _(self, op: circ.FreqConstOp) -> None:
-        self._constant(op, op.result, op.spectra)
+        self._constant(op, op.result, _packed_spectra(op), per_bank=op.result.type.block.data)
 
     @_emit.register
     def _(self, op: func.ReturnOp) -> None:
         for value, out in zip(op.arguments, self._outputs):
-            self._copy(out, self._names[value], array_size(value.type))
+            if self._names[value] != out:
+                self._copy(out, self._names[value], array_size(value.type))
 
     # --- elementwise
 
@@ -461,12 +509,7 @@ class HLSPrinter(BasePrinter):
             )
 
     def _activation(self, fn: ActivationAttr, v: str, value: SSAValue) -> str:
-        """C expression of an ONNX activation of `v`, with its alpha/beta."""
-        if isinstance(element_type(value.type), FixedType) and fn.activation not in _FIXED_ACTIVATIONS:
-            raise ErccError(
-                f"activation '{fn.kind.data}' is not supported in fixed point yet "
-                "(sigmoid and tanh need the activation-approximation pass; relu is supported)"
-            )
+        """C expression of an ONNX activation of float `v`, with its alpha/beta."""
         zero, one = self._lit(0.0, value), self._lit(1.0, value)
         a, b = self._lit(fn.alpha.value.data, value), self._lit(fn.beta.value.data, value)
         match fn.activation:
@@ -505,7 +548,47 @@ class HLSPrinter(BasePrinter):
 
     @_emit.register
     def _(self, op: rnn.ActivationOp) -> None:
-        self._unary(op, self._activation(op.fn, "v", op.result))
+        if isinstance(element_type(op.result.type), FixedType):
+            self._fixed_activation(op)
+        else:
+            self._unary(op, self._activation(op.fn, "v", op.result))
+
+    def _fixed_activation(self, op: rnn.ActivationOp) -> None:
+        """The exactly piecewise-linear activations on ap_fixed, as ercc.numerics.reference computes them.
+
+        alpha/beta are `coefficient_format` constants; `A * v + B` is exact and
+        assigned once (hard_sigmoid then clamps to [0, 1]).
+        """
+        el, kind = element_type(op.result.type), op.fn.activation
+        zero, one = self._lit(0.0, op.result), self._lit(1.0, op.result)
+
+        def coef(value: float) -> str:
+            return self.literal(value, FixedType.from_format(coefficient_format(value, el.format)))
+
+        a, b = op.fn.alpha.value.data, op.fn.beta.value.data
+        if kind == ActivationKind.RELU:
+            lines = [f"t_act = v > {zero} ? v : {zero};"]
+        elif kind == ActivationKind.LEAKY_RELU:
+            lines = [f"if (v < {zero}) t_act = {coef(a)} * v;", "else t_act = v;"]
+        elif kind == ActivationKind.THRESHOLDED_RELU:
+            lines = [f"t_act = {coef(a)} < v ? v : {zero};"]
+        elif kind == ActivationKind.AFFINE:
+            lines = [f"t_act = {coef(a)} * v + {coef(b)};"]
+        elif kind == ActivationKind.HARD_SIGMOID:
+            lines = [
+                f"t_act = {coef(a)} * v + {coef(b)};",
+                f"if (t_act < {zero}) t_act = {zero};",
+                f"if ({one} < t_act) t_act = {one};",
+            ]
+        else:
+            raise ErccError(f"activation '{op.fn.kind.data}' needs the activation-approximation pass in fixed point")
+        x, out, ct = self._names[op.input], self._array(op.result), self.ctype(el)
+        with self._nest((array_size(op.result.type),)) as (i,):
+            self._line(f"const {ct} v = {x}[{i}];")
+            self._line(f"{ct} t_act;")
+            for line in lines:
+                self._line(line)
+            self._line(f"{out}[{i}] = t_act;")
 
     @_emit.register
     def _(self, op: rnn.ClampOp) -> None:
@@ -518,7 +601,8 @@ class HLSPrinter(BasePrinter):
         shape, axis = rnn.shape_of(op.input), op.axis.value.data
         before, n, inner = math.prod(shape[:axis]), shape[axis], math.prod(shape[axis + 1 :])
         if isinstance(element_type(op.result.type), FixedType):
-            raise ErccError(f"'{op.name}' is not supported in fixed point yet")
+            self._fixed_softmax(op, before, n, inner)
+            return
         x, y, ct = self._names[op.input], self._array(op.result), self._ct(op.result)
         with self._loop("i0", before), self._loop("i1", inner):
             at = f"i0 * {n * inner} + i1 + k * {inner}"
@@ -533,6 +617,57 @@ class HLSPrinter(BasePrinter):
                     self._line(f"{y}[{at}] = std::exp({x}[{at}] - mx) / sum;")
                 else:
                     self._line(f"{y}[{at}] = {x}[{at}] - mx - std::log(sum);")
+
+    def _fixed_softmax(self, op: rnn.SoftmaxOp | rnn.LogSoftmaxOp, before: int, n: int, inner: int) -> None:
+        """ercc.numerics.softmax's design: max, exp table, exact sum, 1/s or ln s table, one multiply."""
+        log = isinstance(op, rnn.LogSoftmaxOp)
+        d = softmax_design(element_type(op.input.type).format, n, log)
+        xt, et, st, ft = (self.ctype(FixedType.from_format(f)) for f in (d.x, d.e, d.s, d.f))
+        exp, fn = self._pwl_table(d.exp, "sm_exp"), self._pwl_table(d.fn, "sm_log" if log else "sm_recip")
+        x, y = self._names[op.input], self._array(op.result)
+        with self._loop("i0", before), self._loop("i1", inner):
+            at = f"i0 * {n * inner} + i1 + k * {inner}"
+            self._line(f"{xt} mx = {x}[i0 * {n * inner} + i1];")
+            with self._loop("k", n, inner=True):
+                self._line(f"mx = {x}[{at}] > mx ? {x}[{at}] : mx;")
+            self._line(f"{xt} dk[{n}];")
+            self._line(f"{et} ek[{n}];")
+            self._line(f"{st} sum = 0;")
+            with self._loop("k", n, inner=True):
+                self._line(f"dk[k] = {x}[{at}] - mx;")
+                self._pwl_lines("ek[k]", "dk[k]", exp, d.exp, d.e)
+                self._line("sum += ek[k];")
+            self._line(f"{ft} f;")
+            self._pwl_lines("f", "sum", fn, d.fn, d.f)
+            with self._loop("k", n, inner=True):
+                self._line(f"{y}[{at}] = {'dk[k] - f' if log else 'ek[k] * f'};")
+
+    def _pwl_table(self, t, base: str) -> tuple[str, str, str]:
+        """File-scope arrays for a numerics.softmax Table: (breaks, values, slopes) names."""
+        names = []
+        for what, raw, fmt in (("breaks", t.breaks, t.breaks_fmt), ("values", t.values, t.values_fmt),
+                               ("slopes", t.slopes, t.slopes_fmt)):
+            name = self._fresh(f"c_{base}_{what}")
+            el = FixedType.from_format(fmt)
+            self._constants.append(
+                f"static const {self.ctype(el)} {name}[{raw.size}] = {{{', '.join(self.literals(raw, el))}}};"
+            )
+            names.append(name)
+        return names[0], names[1], names[2]
+
+    def _pwl_lines(self, dst: str, v: str, names: tuple[str, str, str], t, out) -> None:
+        """dst = the table at v (fix.pwl's expression), dst of format `out`."""
+        brk, val, slope = names
+        el = FixedType.from_format(out)
+        self._line(f"if ({v} < {brk}[0]) {dst} = {self.literal(t.below, el)};")
+        self._line(f"else if ({v} >= {brk}[{t.segments}]) {dst} = {self.literal(t.above, el)};")
+        self._line("else {")
+        with self.indented():
+            self._line("int seg = 0;")
+            with self._loop("m", t.segments):
+                self._line(f"seg = {v} >= {brk}[m] ? m : seg;")
+            self._line(f"{dst} = {val}[seg] + {slope}[seg] * ({v} - {brk}[seg]);")
+        self._line("}")
 
     # --- data movement
 
@@ -622,7 +757,6 @@ class HLSPrinter(BasePrinter):
     def _(self, op: circ.MatVecOp) -> None:
         wt = op.weight.type
         assert isinstance(wt, circ.BlockCirculantType)
-        self._float_only(op)
         k, (_, q) = wt.block.data, wt.grid
         rows, cols = wt.rows.data, wt.cols.data
         w, x, y, ct = self._names[op.weight], self._names[op.input], self._array(op.result), self._ct(op.result)
@@ -633,101 +767,166 @@ class HLSPrinter(BasePrinter):
                 self._line(f"acc += {w}[((r / {k}) * {q} + k / {k}) * {k} + (r - k + {q * k}) % {k}] * {x}[k];")
             self._line(f"{y}[r] = acc;")
 
-    def _float_only(self, op: Operation) -> None:
-        if any(isinstance(element_type(v.type), FixedType) for v in (*op.operands, *op.results)):
-            raise ErccError(f"'{op.name}' is not supported in fixed point yet (use --block-size 1)")
-
-    def _fft(self, k: int, value: SSAValue) -> str:
-        """Name of the length-k FFT helper, requesting its emission."""
-        self._fft_sizes.setdefault(k, element_type(value.type))
-        return fft_function_name(k)
-
-    def _block_buffers(self, k: int, value: SSAValue) -> None:
-        ct = self._ct(value)
-        self._line(f"{ct} blk_re[{k}];")
-        self._line(f"{ct} blk_im[{k}];")
+    def _fft_function(self, op: circ.RFFTOp | circ.IRFFTOp, source: Attribute, result: Attribute) -> str:
+        """Name of the straight-line FFT helper for this op's types, requesting its emission once."""
+        inverse = isinstance(op, circ.IRFFTOp)
+        k = (op.input.type if inverse else op.result.type).block.data
+        plan = fft_plan.build(k, inverse)
+        in_ct, out_ct = self.ctype(source), self.ctype(result)
+        if op.twiddle is not None:
+            tw_el = op.twiddle
+            stages = tuple(self.ctype(el) for el in op.stages.data)
+            scaled = None
+            if inverse:
+                fmt = result.format
+                scaled = self.ctype(FixedType.from_format(replace(fmt, int_bits=fmt.int_bits + plan.stages)))
+            types = fft.FFTTypes(in_ct, out_ct, stages, self.ctype(tw_el),
+                                 tuple(self.literal(w, tw_el) for w in plan.twiddles), scaled=scaled)
+        elif isinstance(result, FixedType) or isinstance(source, FixedType):
+            raise ErccError(f"'{op.name}' in fixed point needs the formats the quantize pass sets")
+        else:
+            types = fft.FFTTypes(in_ct, out_ct, (in_ct,) * (plan.stages - 1), in_ct,
+                                 tuple(self.literal(w, source) for w in plan.twiddles),
+                                 scale=self.literal(1.0 / k, result) if inverse else None)
+        key = (k, inverse, types)
+        if key not in self._fft_functions:
+            name = f"ercc_{'irfft' if inverse else 'rfft'}{k}_{len(self._fft_functions)}"
+            self._fft_functions[key] = (name, fft.fft_function(name, plan, types))
+        return self._fft_functions[key][0]
 
     @_emit.register
     def _(self, op: circ.RFFTOp) -> None:
         st = op.result.type
         assert isinstance(st, circ.SpectrumType)
         k, blocks, bins = st.block.data, st.blocks.data, st.bins
-        self._float_only(op)
         n = rnn.shape_of(op.input)[0]
-        x, y, zero = self._names[op.input], self._array(op.result), self._lit(0.0, op.result)
-        fft = self._fft(k, op.result)
-        with self._loop("b", blocks):
-            self._block_buffers(k, op.result)
-            with self._loop("m", k, inner=True):
+        x, y = self._names[op.input], self._array(op.result, per_pe=2 * bins)
+        in_el = element_type(op.input.type)
+        fn = self._fft_function(op, in_el, st.element_type)
+        in_ct, zero = self.ctype(in_el), self.literal(0.0, in_el)
+        # One FFT unit per PE, a block a cycle: the block loop is pipelined, the copies unrolled.
+        with self._loop("b", blocks, inner=True):
+            self._line(f"{in_ct} blk[{k}];")
+            self._line("#pragma HLS array_partition variable=blk complete dim=1")
+            self._line(f"{self._ct(op.result)} spec[{2 * bins}];")
+            self._line("#pragma HLS array_partition variable=spec complete dim=1")
+            with self._loop("m", k):
                 load = f"{x}[b * {k} + m]"
-                self._line(f"blk_re[m] = {load if n == blocks * k else f'b * {k} + m < {n} ? {load} : {zero}'};")
-                self._line(f"blk_im[m] = {zero};")
-            self._line(f"{fft}(blk_re, blk_im);")
-            with self._loop("m", bins):
-                self._line(f"{y}[(b * {bins} + m) * 2] = blk_re[m];")
-                self._line(f"{y}[(b * {bins} + m) * 2 + 1] = blk_im[m];")
+                self._line(f"blk[m] = {load if n == blocks * k else f'b * {k} + m < {n} ? {load} : {zero}'};")
+            self._line(f"{fn}(blk, spec);")
+            with self._loop("m", 2 * bins):
+                self._line(f"{y}[b * {2 * bins} + m] = spec[m];")
 
     @_emit.register
     def _(self, op: circ.FreqMacOp) -> None:
+        """The MAC engine: U PEs (the unroll factor), each one block column a cycle with all its bins:
+        bins 0 and k/2 are real (1 multiply each), the others complex (4): 2k - 2 multiplies a block.
+
+        The (block row, column group) loops are flattened into one pipelined loop, so
+        the pipeline fills once per op, not once per block row. In fixed point the
+        accumulator is exact (`accumulator`), so HLS may add the U products as a
+        tree; the sum is assigned to the result type when a block row is done.
+        Weights are stored packed, k values per block (`_packed_spectra`).
+        """
         wt = op.weight.type
         assert isinstance(wt, circ.FreqBlockCirculantType)
-        self._float_only(op)
-        (p, q), bins = wt.grid, wt.block.data // 2 + 1
-        w, x, y, ct = self._names[op.weight], self._names[op.input], self._array(op.result), self._ct(op.result)
-        zero = self._lit(0.0, op.result)
-        with self._loop("r", p), self._loop("m", bins):
-            self._line(f"{ct} acc_re = {zero};")
-            self._line(f"{ct} acc_im = {zero};")
-            with self._loop("b", q, inner=True):
-                wr, wi = f"{w}[((r * {q} + b) * {bins} + m) * 2]", f"{w}[((r * {q} + b) * {bins} + m) * 2 + 1]"
-                xr, xi = f"{x}[(b * {bins} + m) * 2]", f"{x}[(b * {bins} + m) * 2 + 1]"
-                self._line(f"acc_re += {wr} * {xr} - {wi} * {xi};")
-                self._line(f"acc_im += {wr} * {xi} + {wi} * {xr};")
-            self._line(f"{y}[(r * {bins} + m) * 2] = acc_re;")
-            self._line(f"{y}[(r * {bins} + m) * 2 + 1] = acc_im;")
+        (p, q), k = wt.grid, wt.block.data
+        bins, half = k // 2 + 1, k // 2
+        sched = self._schedule
+        unroll = max(1, min(sched.unroll.data if sched is not None else 1, q))
+        ii = sched.ii.data if sched is not None else 1
+        groups = -(-q // unroll)
+        w, x = self._names[op.weight], self._names[op.input]
+        y = self._array(op.result, per_pe=2 * bins)
+        acc_el = op.accumulator if op.accumulator is not None else op.result.type.element_type
+        at, acc = self.ctype(acc_el), self._fresh("acc")
+        self._line(f"{at} {acc}[{2 * bins}];")
+        self._line(f"#pragma HLS array_partition variable={acc} complete dim=1")
+        label = self._fresh_label(f"{self._tag}_rb")
+        self._line(f"{label}: for (int i = 0; i < {p * groups}; i++) {{")
+        with self.indented():
+            self._line(f"#pragma HLS pipeline II={ii}")
+            self._line(f"const int r = i / {groups};")
+            self._line(f"const int g = i % {groups};")
+            with self._loop("j", 2 * bins):
+                self._line(f"if (g == 0) {acc}[j] = {self.literal(0.0, acc_el)};")
+            unit = self._fresh_label(f"{self._tag}_pe")
+            self._line(f"{unit}: for (int u = 0; u < {unroll}; u++) {{")
+            with self.indented():
+                self._line(f"const int b = g * {unroll} + u;")
+                guard = "" if q % unroll == 0 else f"if (b < {q}) "
+                self._line(f"{guard}{{")
+                with self.indented():
+                    self._line(f"const int wb = (r * {q} + b) * {k};")
+                    self._line(f"const int xb = b * {2 * bins};")
+                    self._line(f"{acc}[0] += {w}[wb] * {x}[xb];")
+                    if k > 1:
+                        self._line(f"{acc}[{2 * half}] += {w}[wb + 1] * {x}[xb + {2 * half}];")
+                    for m in range(1, half):
+                        wr, wi = f"{w}[wb + {2 * m}]", f"{w}[wb + {2 * m + 1}]"
+                        xr, xi = f"{x}[xb + {2 * m}]", f"{x}[xb + {2 * m + 1}]"
+                        self._line(f"{acc}[{2 * m}] += {wr} * {xr} - {wi} * {xi};")
+                        self._line(f"{acc}[{2 * m + 1}] += {wr} * {xi} + {wi} * {xr};")
+                self._line("}")
+            self._line("}")
+            with self._loop("j", 2 * bins):
+                self._line(f"if (g == {groups - 1}) {y}[r * {2 * bins} + j] = {acc}[j];")
+        self._line("}")
 
     @_emit.register
     def _(self, op: circ.IRFFTOp) -> None:
         st = op.input.type
         assert isinstance(st, circ.SpectrumType)
         k, blocks, bins = st.block.data, st.blocks.data, st.bins
-        self._float_only(op)
         rows = rnn.shape_of(op.result)[0]
-        x, y = self._names[op.input], self._array(op.result)
-        fft = self._fft(k, op.result)
-        with self._loop("b", blocks):
-            self._block_buffers(k, op.result)
-            with self._loop("m", k, inner=True):
-                # Conjugate of the Hermitian-extended spectrum: X[m] for m <= k/2, conj X[k-m] above.
-                self._line(f"const int src = m <= {k // 2} ? m : {k} - m;")
-                im = f"{x}[(b * {bins} + src) * 2 + 1]"
-                self._line(f"blk_re[m] = {x}[(b * {bins} + src) * 2];")
-                self._line(f"blk_im[m] = m <= {k // 2} ? -{im} : {im};")
-            self._line(f"{fft}(blk_re, blk_im);")
+        x, y = self._names[op.input], self._array(op.result, per_pe=k)
+        out_el = element_type(op.result.type)
+        fn = self._fft_function(op, st.element_type, out_el)
+        with self._loop("b", blocks, inner=True):
+            self._line(f"{self.ctype(st.element_type)} spec[{2 * bins}];")
+            self._line("#pragma HLS array_partition variable=spec complete dim=1")
+            self._line(f"{self.ctype(out_el)} blk[{k}];")
+            self._line("#pragma HLS array_partition variable=blk complete dim=1")
+            with self._loop("m", 2 * bins):
+                self._line(f"spec[m] = {x}[b * {2 * bins} + m];")
+            self._line(f"{fn}(spec, blk);")
             with self._loop("n", k):
-                store = f"{y}[b * {k} + n] = blk_re[n] * {self._lit(1.0 / k, op.result)};"
+                store = f"{y}[b * {k} + n] = blk[n];"
                 self._line(store if rows == blocks * k else f"if (b * {k} + n < {rows}) {store}")
 
     # --- recurrence
 
     @_emit.register
     def _(self, op: rnn.ScanOp) -> None:
+        """The time loop. In a dataflow region all of it (initial states, the empty-sequence case)
+        is inside the loop, so that the loop is the only process writing the states."""
         steps = rnn.shape_of(op.xs)[0]
         block = op.body.block
         states = []
         ys = self._array(op.ys)
-        for arg, init in zip(block.args[1:], op.init):
+        self._stream(op, ys)
+        for arg in block.args[1:]:
             states.append(self._array(arg))
-            self._copy(states[-1], self._names[init], array_size(arg.type))
         for final, state in zip(op.finals, states):
             self._names[final] = state
+        if not self._dataflow:
+            self._initial_states(op, states)
         y_size = array_size(op.init[0].type)
         length = None
         if op.lengths is not None:
             # sequence_lens: static trip count T, steps t >= len only write zero rows.
             raw, length = f"{self._names[op.lengths]}[0]", self._fresh("seq_len")
-            self._line(f"const int {length} = {raw} < 0 ? 0 : ({raw} > {steps} ? {steps} : {raw});")
+            clamp = f"const int {length} = {raw} < 0 ? 0 : ({raw} > {steps} ? {steps} : {raw});"
+            if not self._dataflow:
+                self._line(clamp)
         with self._loop("t", steps):
+            if self._dataflow:
+                self._line("if (t == 0) {")
+                with self.indented():
+                    self._initial_states(op, states)
+                self._line("}")
+                if length is not None:
+                    self._line(clamp)
             with ExitStack() as guard:
                 if length is not None:
                     self._line(f"if (t < {length}) {{")
@@ -738,7 +937,8 @@ class HLSPrinter(BasePrinter):
                     self._line(f"const int s = {last} - t;")
                     step = "s"
                 x_size = array_size(block.args[0].type)
-                self._copy(self._array(block.args[0]), self._names[op.xs], x_size, src_at=f"{step} * {x_size} + ")
+                x = self._array(block.args[0])
+                self._copy(x, self._names[op.xs], x_size, src_at=f"{step} * {x_size} + ", scheduled=True)
                 for inner in block.ops:
                     if not isinstance(inner, rnn.YieldOp):
                         self.emit(inner)
@@ -746,20 +946,56 @@ class HLSPrinter(BasePrinter):
                 assert isinstance(yielded, rnn.YieldOp)
                 sources = [self._names[v] for v in yielded.values]
                 self._update_states(states, sources, [v.type for v in yielded.values])
-                self._copy(ys, states[0], y_size, dst_at=f"{step} * {y_size} + ")
+                self._copy(ys, states[0], y_size, dst_at=f"{step} * {y_size} + ", scheduled=True)
             if length is not None:
                 self._line("} else {")
                 with self.indented(), self._loop("i0", y_size) as i:
                     self._line(f"{ys}[t * {y_size} + {i}] = {self._lit(0.0, op.ys)};")
                 self._line("}")
-        if length is not None:
-            # onnxruntime returns zero final states for an empty sequence.
-            self._line(f"if ({length} == 0) {{")
-            with self.indented():
-                for state, arg in zip(states, block.args[1:]):
-                    with self._loop("i0", array_size(arg.type)) as i:
-                        self._line(f"{state}[{i}] = {self._lit(0.0, arg)};")
-            self._line("}")
+                if self._dataflow:
+                    self._line(f"if (t == {steps - 1}) {{")
+                    with self.indented():
+                        self._empty_sequence(op, states, length)
+                    self._line("}")
+        if length is not None and not self._dataflow:
+            self._empty_sequence(op, states, length)
+
+    def _initial_states(self, op: rnn.ScanOp, states: list[str]) -> None:
+        for state, arg, init in zip(states, op.body.block.args[1:], op.init):
+            self._copy(state, self._names[init], array_size(arg.type))
+
+    def _empty_sequence(self, op: rnn.ScanOp, states: list[str], length: str) -> None:
+        """onnxruntime returns zero final states for an empty sequence."""
+        self._line(f"if ({length} == 0) {{")
+        with self.indented():
+            for state, arg in zip(states, op.body.block.args[1:]):
+                with self._loop("i0", array_size(arg.type)) as i:
+                    self._line(f"{state}[{i}] = {self._lit(0.0, arg)};")
+        self._line("}")
+
+    def _stream(self, op: Operation, array: str) -> None:
+        """The FIFO pragma of a process whose rows stream to the next one (`sched.stream`)."""
+        stream = op.attributes.get(STREAM)
+        if isinstance(stream, StreamAttr):
+            self._line(f"#pragma HLS stream variable={array} depth={stream.depth.data}")
+
+    @_emit.register
+    def _(self, op: rnn.MapOp) -> None:
+        block = op.body.block
+        rows = [self._array(y) for y in op.ys]
+        self._stream(op, rows[0])
+        x_size = array_size(block.args[0].type)
+        with self._loop("t", rnn.shape_of(op.xs)[0]):
+            x = self._array(block.args[0])
+            self._copy(x, self._names[op.xs], x_size, src_at=f"t * {x_size} + ", scheduled=True)
+            for inner in block.ops:
+                if not isinstance(inner, rnn.YieldOp):
+                    self.emit(inner)
+            yielded = block.last_op
+            assert isinstance(yielded, rnn.YieldOp)
+            for row, value in zip(rows, yielded.values):
+                size = array_size(value.type)
+                self._copy(row, self._names[value], size, dst_at=f"t * {size} + ", scheduled=True)
 
     def _update_states(self, states: list[str], sources: list[str], types: list[Attribute]) -> None:
         """states[i] = sources[i]; through temporaries when one source is another state."""
@@ -769,16 +1005,74 @@ class HLSPrinter(BasePrinter):
             for src, t in zip(sources, types):
                 temps.append(self._fresh("v_next"))
                 self._line(f"{self.ctype(element_type(t))} {temps[-1]}[{array_size(t)}];")
-                self._copy(temps[-1], src, array_size(t))
+                self._copy(temps[-1], src, array_size(t), scheduled=True)
             sources = temps
         for dst, src, t in zip(states, sources, types):
             if src != dst:
-                self._copy(dst, src, array_size(t))
+                self._copy(dst, src, array_size(t), scheduled=True)
+
+
+def _read_partition(value: SSAValue) -> int:
+    """Banks a value's array needs for its readers, whose PEs each read a whole block a cycle:
+    an unrolled `circ.freq_mac` or `circ.irfft` reads U spectra (k + 2 values each), `circ.rfft`
+    U input blocks (k values)."""
+    banks = 1
+    for use in value.uses:
+        user = use.operation
+        sched = user.attributes.get(LOOP)
+        unroll = sched.unroll.data if isinstance(sched, LoopScheduleAttr) else 1
+        if isinstance(user, circ.FreqMacOp) and use.index == 1 or isinstance(user, circ.IRFFTOp):
+            banks = max(banks, unroll * 2 * user.input.type.bins)
+        elif isinstance(user, circ.RFFTOp):
+            banks = max(banks, unroll * user.result.type.block.data)
+    return banks
+
+
+def _packed_spectra(op: circ.FreqConstOp) -> np.ndarray:
+    """Frequency-domain weights as k values per block: Re X[0], Re X[k/2], then Re/Im X[m] for 0 < m < k/2.
+
+    The imaginary parts of bins 0 and k/2 are zero for a real vector and are
+    not stored: (p, q, k) values, as many as the time-domain vectors.
+    """
+    el = op.result.type.element_type
+    spectra = raw_values(op.spectra) if isinstance(el, FixedType) else dense_values(op.spectra)
+    p, q, bins, _ = tuple(op.spectra.get_shape())
+    spectra = spectra.reshape(p, q, bins, 2)
+    k = op.result.type.block.data
+    if k == 1:
+        return spectra[..., 0, 0].reshape(-1)
+    inner = spectra[:, :, 1 : k // 2].reshape(p, q, k - 2)
+    return np.concatenate([spectra[:, :, :1, 0], spectra[:, :, -1:, 0], inner], axis=-1).reshape(-1)
 
 
 def _is_i32(el: Attribute) -> bool:
     """32-bit integers: the element type of sequence lengths, stored as C `int`."""
     return isinstance(el, IntegerType) and el.width.data == 32
+
+
+def written_in_place(func_op: func.FuncOp) -> dict[SSAValue, int]:
+    """The map and scan rows the kernel returns unchanged (through reshapes), by output index.
+
+    The emitter writes them straight into the output port instead of copying
+    them there at the end: no extra loop, no extra buffer.
+    """
+    ret = func_op.body.block.last_op
+    if not isinstance(ret, func.ReturnOp):
+        return {}
+    found: dict[SSAValue, int] = {}
+    for index, value in enumerate(ret.arguments):
+        source = value
+        while isinstance(source.owner, rnn.ReshapeOp) and source.has_one_use():
+            source = source.owner.input
+        if (
+            isinstance(source.owner, rnn.ScanOp | rnn.MapOp)
+            and source is source.owner.results[0]
+            and source.has_one_use()
+            and source not in found
+            and element_type(source.type) == element_type(func_op.function_type.outputs.data[index])
+        ):
+            found[source] = index
+    return found
 
 
 def _top_function(module: ModuleOp) -> func.FuncOp:

@@ -1,94 +1,79 @@
-"""C++ text of an in-place radix-2 FFT of one fixed length, with constant tables.
+"""C++ text of a straight-line real FFT (`ercc.numerics.fft_plan`): one function per signature.
 
-The kernel's `circ.rfft` / `circ.irfft` call `ercc_fft<k>(re, im)` once per
-block. Every stage is its own loop with constant bounds, strides and twiddle
-indices, so HLS sees static structure only; twiddles and the bit-reversal
-permutation are file-scope constant tables computed here in float64.
+`circ.rfft` / `circ.irfft` call one of these per block. The body is the
+plan's values in order, each `const T vN = <exact sum of ±twiddle·value>;`
+with T its stage's type, so every butterfly is unrolled, every twiddle is a
+constant and HLS sees no loop at all. The numpy reference executor runs the
+same plan with the same assignments (bit for bit in fixed point).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass
 
-import numpy as np
-
-
-def fft_function_name(k: int) -> str:
-    """The helper computing a length-k FFT in place."""
-    return f"ercc_fft{k}"
+from ercc.numerics.fft_plan import ONE, Plan
 
 
-def _bit_reversal(k: int) -> list[int]:
-    """rev[i] = i with its log2(k) bits reversed."""
-    bits = k.bit_length() - 1
-    return [int(format(i, f"0{bits}b")[::-1], 2) if bits else 0 for i in range(k)]
+@dataclass(frozen=True)
+class FFTTypes:
+    """The C types and constants of one FFT function.
 
-
-def _table(decl: str, values: list[str]) -> list[str]:
-    """A static const array definition, 8 values per line."""
-    rows = [", ".join(values[i : i + 8]) for i in range(0, len(values), 8)]
-    body = ",\n".join(f"    {row}" for row in rows)
-    return [f"{decl} = {{", body, "};"]
-
-
-def fft_helper(k: int, ctype: str, literal: Callable[[float], str]) -> str:
-    """Tables and function `ercc_fft<k>(ctype re[k], ctype im[k])`: forward DFT in place.
-
-    `literal` prints one constant of `ctype` (the emitter's single literal path).
+    `stages[s-1]` holds stage s's values (all stages but the last, which writes
+    `output`). For the inverse FFT's 1/k: fixed point assigns the last stage's
+    sum to `scaled` (the output format with log2 k more integer bits) and
+    copies its bits into the output; float multiplies by `scale`.
     """
-    fn = fft_function_name(k)
-    if k == 1:
-        return "\n".join(
-            [
-                "// Length-1 FFT: the identity.",
-                f"static void {fn}({ctype} re[1], {ctype} im[1]) {{",
-                "  (void)re;",
-                "  (void)im;",
-                "}",
-            ]
-        )
-    half = k // 2
-    angles = -2.0 * np.pi * np.arange(half) / k
-    lines = [f"// Twiddles exp(-2*pi*i*m/{k}) and bit reversal for the length-{k} FFT."]
-    lines += _table(f"static const {ctype} {fn}_wr[{half}]", [literal(v) for v in np.cos(angles)])
-    lines += _table(f"static const {ctype} {fn}_wi[{half}]", [literal(v) for v in np.sin(angles)])
-    lines += _table(f"static const int {fn}_rev[{k}]", [str(r) for r in _bit_reversal(k)])
-    lines += [
-        "",
-        f"// In-place iterative radix-2 FFT of length {k} (decimation in time).",
-        f"static void {fn}({ctype} re[{k}], {ctype} im[{k}]) {{",
-        f"  {fn}_permute: for (int i = 0; i < {k}; i++) {{",
-        f"    const int j = {fn}_rev[i];",
-        "    if (i < j) {",
-        f"      const {ctype} tr = re[i];",
-        f"      const {ctype} ti = im[i];",
-        "      re[i] = re[j];",
-        "      im[i] = im[j];",
-        "      re[j] = tr;",
-        "      im[j] = ti;",
-        "    }",
-        "  }",
+
+    input: str
+    output: str
+    stages: tuple[str, ...]
+    twiddle: str
+    twiddles: tuple[str, ...]
+    scaled: str | None = None
+    scale: str | None = None
+
+
+def fft_function(name: str, plan: Plan, types: FFTTypes) -> str:
+    """`static void name(const in x[n_in], out y[n_out])` computing the plan."""
+    n_out = len(plan.outputs)
+    kind = "inverse real FFT" if plan.inverse else "real FFT"
+    lines = [
+        f"// Length-{plan.k} {kind}, straight line: {plan.multiplies()} real multiplies, "
+        f"{plan.additions()} additions.",
+        f"static void {name}(const {types.input} x[{plan.inputs}], {types.output} y[{n_out}]) {{",
+        "#pragma HLS inline",
     ]
-    span = 1
-    stage = 0
-    while span < k:
-        stride = k // (2 * span)  # twiddle index step at this stage
-        lines += [
-            f"  {fn}_stage{stage}: for (int b = 0; b < {half}; b++) {{",
-            f"    const int pos = b % {span};",
-            f"    const int i0 = (b / {span}) * {2 * span} + pos;",
-            f"    const int i1 = i0 + {span};",
-            f"    const {ctype} wr = {fn}_wr[pos * {stride}];",
-            f"    const {ctype} wi = {fn}_wi[pos * {stride}];",
-            f"    const {ctype} tr = wr * re[i1] - wi * im[i1];",
-            f"    const {ctype} ti = wr * im[i1] + wi * re[i1];",
-            "    re[i1] = re[i0] - tr;",
-            "    im[i1] = im[i0] - ti;",
-            "    re[i0] = re[i0] + tr;",
-            "    im[i0] = im[i0] + ti;",
-            "  }",
-        ]
-        span *= 2
-        stage += 1
+    lines += [f"  const {types.twiddle} w{i} = {lit};" for i, lit in enumerate(types.twiddles)]
+
+    def ref(value: int) -> str:
+        return f"x[{value}]" if value < plan.inputs else f"v{value}"
+
+    def expression(terms) -> str:
+        text = ""
+        for i, t in enumerate(terms):  # the plan puts positive terms first
+            operand = ref(t.value) if t.tw == ONE else f"w{t.tw} * {ref(t.value)}"
+            if i == 0:
+                text = operand if t.sign > 0 else f"-({operand})"
+            else:
+                text += f" {'+' if t.sign > 0 else '-'} {operand}"
+        return text
+
+    out_of = {v: j for j, v in enumerate(plan.outputs) if v is not None}
+    for offset, c in enumerate(plan.computed):
+        value = plan.inputs + offset
+        expr = expression(c.terms)
+        if c.stage < plan.stages:
+            lines.append(f"  const {types.stages[c.stage - 1]} v{value} = {expr};")
+            continue
+        j = out_of[value]
+        if plan.out_shift == 0:
+            lines.append(f"  y[{j}] = {expr};")
+        elif types.scaled is not None:
+            # sum / k: assigned with log2 k more integer bits, then the same bits read in the output format.
+            lines.append(f"  const {types.scaled} s{j} = {expr};")
+            lines.append(f"  y[{j}].range() = s{j}.range();")
+        else:
+            lines.append(f"  y[{j}] = ({expr}) * {types.scale};")
+    lines += [f"  y[{j}] = 0;" for j, v in enumerate(plan.outputs) if v is None]
     lines.append("}")
     return "\n".join(lines)

@@ -113,12 +113,17 @@ def test_pragmas(source):
     top = source.split("void ercc_kernel(", 1)[1]
     assert "#pragma HLS array_partition variable=c_w cyclic factor=2 dim=1" in top
     assert "#pragma HLS array_partition variable=c_f complete dim=1" in top
-    # The op's innermost loop carries both: unrolled by the factor, then pipelined.
-    matvec = re.search(r"_k: for .*?\n\s*#pragma HLS unroll factor=4\n\s*#pragma HLS pipeline II=1\n", top)
+    # The factor (4) covers the matvec's inner loop (3 columns): it is unrolled
+    # completely and its parent loop pipelined, one row (an adder tree) per cycle.
+    matvec = re.search(r"#pragma HLS pipeline II=1\n\s*matvec\d+_k: for .*?\n\s*#pragma HLS unroll\n", top)
     assert matvec is not None
     # A recurrence's time loop is never pipelined: that would unroll the whole step.
     assert re.search(r"scan\d+_t: for .*?\n\s*(?!#pragma)", top)
-    assert top.count("#pragma HLS pipeline") == 1 and top.count("#pragma HLS unroll") == 1
+    # The scan's own schedule (II 2) goes on its per-step copies: x_t in, the state update, y_t out.
+    assert top.count("#pragma HLS pipeline II=2") == 3
+    # The frequency-domain MAC engine's flattened (block row, column group) loop is always pipelined.
+    assert re.search(r"freq_mac\d+_rb: for .*?\n\s*#pragma HLS pipeline II=1\n", top)
+    assert top.count("#pragma HLS pipeline") == 5 and top.count("#pragma HLS unroll") == 1
 
 
 def test_literals_round_trip():

@@ -20,7 +20,9 @@ def _quantized(tmp_path, make, block_size, **q):
     make(path, H=8, I=8, T=4, seed=block_size)
     options = CompileOptions(block_size=block_size)
     imported = import_model(path, options)
-    run_passes(make_context(), imported.module, [*default_passes(options), Quantize(**q)])
+    # The fixed pipeline quantizes before hoist-input-path (rnn.map is not quantized yet).
+    passes = [p for p in default_passes(options) if p.name != "hoist-input-path"]
+    run_passes(make_context(), imported.module, [*passes, Quantize(**q)])
     return imported.module
 
 

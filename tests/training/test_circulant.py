@@ -17,6 +17,37 @@ def test_project_matches_numpy(rows, cols, k):
     np.testing.assert_allclose(got, ref.project(m, k), rtol=0, atol=1e-12)
 
 
+def loop_projection(m: np.ndarray, k: int) -> np.ndarray:
+    """The definition written out by hand: each block's wrapped diagonal -> mean of its existing entries."""
+    p, q = ref.block_grid(*m.shape, k)
+    v = np.zeros((p, q, k))
+    for bi in range(p):
+        for bj in range(q):
+            for d in range(k):
+                cells = [m[bi * k + i, bj * k + j] for i in range(k) for j in range(k)
+                         if (i - j) % k == d and bi * k + i < m.shape[0] and bj * k + j < m.shape[1]]
+                v[bi, bj, d] = np.mean(cells) if cells else 0.0
+    return v
+
+
+@pytest.mark.parametrize("rows,cols,k", SHAPES)
+def test_shared_index_map_is_the_wrapped_diagonal_mean(rows, cols, k):
+    """numpy (bincount) and torch (index_add) both go through entry_index; check it against the loops."""
+    m = np.random.default_rng(rows + cols * k).standard_normal((rows, cols))
+    np.testing.assert_allclose(ref.project(m, k), loop_projection(m, k), rtol=0, atol=1e-12)
+    v = loop_projection(m, k)
+    for i in range(rows):
+        for j in range(cols):
+            assert ref.expand(v, rows, cols)[i, j] == v[i // k, j // k, (i - j) % k]
+
+
+def test_expand_rejects_vectors_of_the_wrong_grid():
+    with pytest.raises(ValueError, match="do not define"):
+        circulant.expand(torch.zeros(2, 3, 4), 8, 8)
+    with pytest.raises(ValueError, match="do not define"):
+        ref.expand(np.zeros((2, 3, 4)), 8, 8)
+
+
 @pytest.mark.parametrize("rows,cols,k", SHAPES)
 def test_expand_matches_numpy(rows, cols, k):
     p, q = ref.block_grid(rows, cols, k)

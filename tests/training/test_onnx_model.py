@@ -45,6 +45,42 @@ def _recurrent_graph(op, direction="forward", **attrs):
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)], ir_version=8)
 
 
+def _with_lengths_and_peepholes(model: onnx.ModelProto, lengths: bool, peepholes: bool) -> onnx.ModelProto:
+    """Add a sequence_lens graph input and/or an LSTM peephole initializer P to ``_recurrent_graph``."""
+    node, graph = model.graph.node[0], model.graph
+    dirs = onnx.numpy_helper.to_array(graph.initializer[0]).shape[0]
+    inputs = list(node.input) + [""] * (8 - len(node.input))
+    if lengths:
+        inputs[4] = "L"
+        graph.input.append(helper.make_tensor_value_info("L", TensorProto.INT32, [2]))
+    if peepholes:
+        inputs[7] = "P"
+        p = np.random.default_rng(2).standard_normal((dirs, 12)).astype(np.float32)
+        graph.initializer.append(onnx.numpy_helper.from_array(p, "P"))
+    del node.input[:]
+    node.input.extend(inputs[:8] if peepholes else inputs[:5])
+    return model
+
+
+@pytest.mark.parametrize("op,direction,attrs,lengths,peepholes", [
+    ("LSTM", "bidirectional", {"clip": 0.4}, False, True),
+    ("LSTM", "bidirectional", {}, True, True),
+    ("LSTM", "reverse", {"clip": 0.7}, True, False),
+    ("LSTM", "forward", {"input_forget": 1, "clip": 0.5}, True, True),
+    ("GRU", "bidirectional", {"clip": 0.5, "linear_before_reset": 1}, True, False),
+    ("GRU", "forward", {"clip": 0.3}, False, False),
+    ("RNN", "reverse", {"clip": 0.2}, True, False),
+])
+def test_clip_peepholes_input_forget_and_sequence_lens_match_onnxruntime(op, direction, attrs, lengths, peepholes):
+    model = _with_lengths_and_peepholes(_recurrent_graph(op, direction, **attrs), lengths, peepholes)
+    feeds = {"X": np.random.default_rng(3).standard_normal((5, 2, 3)).astype(np.float32) * 2}
+    if lengths:
+        feeds["L"] = np.array([3, 5], np.int32)
+    _compare(model, feeds)
+    if peepholes:
+        assert "P" in OnnxModule(model).trained_initializers()  # peepholes are trained with the rest
+
+
 @pytest.mark.parametrize("op,direction,attrs", [
     ("GRU", "forward", {"linear_before_reset": 0}), ("GRU", "reverse", {"linear_before_reset": 1}),
     ("LSTM", "bidirectional", {}), ("RNN", "forward", {"activations": ["Relu"]}),
@@ -73,7 +109,7 @@ def test_write_back_replaces_only_named_initializers_and_caps_ir_version(lstm_on
 
 @pytest.mark.parametrize("change,match", [
     (lambda n: n.op_type == "ReduceMean" and setattr(n, "op_type", "ReduceMax"), "ReduceMax"),
-    (lambda n: n.op_type == "LSTM" and n.attribute.append(helper.make_attribute("clip", 1.0)), "clip"),
+    (lambda n: n.op_type == "LSTM" and n.attribute.append(helper.make_attribute("clip", -1.0)), "clip"),
 ])
 def test_unsupported_graphs_raise_errcc_error(lstm_onnx, change, match):
     model = onnx.load(lstm_onnx)

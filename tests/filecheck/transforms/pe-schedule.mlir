@@ -3,10 +3,12 @@
 // RUN: not ercc-opt %s -p 'pe-schedule{device=nonexistent}' 2>&1 | filecheck %s --check-prefix=BAD
 
 // A big matvec (8x64: 512 multiplies) and a small one (8x8) in one step.
-// With 25 DSPs (1% of a ZU9EG; a float multiply-accumulate PE costs 5 DSPs,
-// a float add 2): 12 at one PE each; the big matvec's doubling saves the most
-// cycles per DSP (17); its next doubling would need 10 more, so the small one
-// doubles (22) and nothing else fits. With a U250's budget every loop is fully unrolled.
+// With 25 DSPs and 2740 LUTs (1% of a ZU9EG; a float multiply-accumulate PE
+// costs 5 DSPs and 500 LUTs, a float add 2 DSPs and 400 LUTs): the scan's
+// per-step copies (LUTs only) are unrolled first, up to 8; the big matvec's
+// doubling saves the most cycles per DSP (17 DSPs); its next doubling would
+// need 10 more DSPs, and doubling the small one 500 more LUTs than are left.
+// With a U250's budget every loop is fully unrolled.
 func.func @cell(%x: tensor<3x64xf32>) -> tensor<3x8xf32> {
   %w = arith.constant dense<1.0> : tensor<8x64xf32>
   %r = arith.constant dense<1.0> : tensor<8x8xf32>
@@ -22,10 +24,12 @@ func.func @cell(%x: tensor<3x64xf32>) -> tensor<3x8xf32> {
 }
 
 // CHECK:       %w = arith.constant {sched.partition = #sched.partition<cyclic, 2>}
+// CHECK:       rnn.scan %x init(%h0) {sched.loop = #sched.loop<ii = 1, unroll = 8>}
 // CHECK:       rnn.matvec %w, %xt {sched.loop = #sched.loop<ii = 1, unroll = 2>}
-// CHECK-NEXT:  rnn.matvec %r, %h {sched.loop = #sched.loop<ii = 1, unroll = 2>}
+// CHECK-NEXT:  rnn.matvec %r, %h {sched.loop = #sched.loop<ii = 1, unroll = 1>}
 // CHECK-NEXT:  rnn.add %a, %b {sched.loop = #sched.loop<ii = 1, unroll = 1>}
 
+// BIG:         rnn.scan %x init(%h0) {sched.loop = #sched.loop<ii = 1, unroll = 64>}
 // BIG:         rnn.matvec %w, %xt {sched.loop = #sched.loop<ii = 1, unroll = 64>}
 // BIG-NEXT:    rnn.matvec %r, %h {sched.loop = #sched.loop<ii = 1, unroll = 8>}
 // BIG-NEXT:    rnn.add %a, %b {sched.loop = #sched.loop<ii = 1, unroll = 8>}

@@ -4,7 +4,9 @@
 // Weights become raw integers with the fewest integer bits that hold them
 // (0.375 and -0.125 in ap_fixed<16,0> are 0.375 * 2^16 = 24576 and -8192);
 // the scan's initial state takes the activation format; matvec results are
-// accumulators; spectra grow by log2(k) bits; everything else is an activation.
+// accumulators; the rfft's stages and result grow by one bit per butterfly
+// stage from its input's format, frequency-domain accumulators by log2(k) bits
+// from the accumulator format; everything else is an activation.
 func.func @cell(%x: tensor<3x4xf32>) -> tensor<3x4xf32> {
   %wa = circ.const dense<[[[1.0, 2.0, 3.0, 4.0]]]> : tensor<1x1x4xf32> -> !circ.bc<4x4, 4, f32>
   %r = arith.constant dense<[[0.375, -0.125, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0]]> : tensor<4x4xf32>
@@ -28,9 +30,9 @@ func.func @cell(%x: tensor<3x4xf32>) -> tensor<3x4xf32> {
 // CHECK-NEXT:    %b = fix.const dense<[24576, -8192, 0, 0]> : tensor<4xi32> -> tensor<4x!fix.fixed<16, 0, AP_RND, AP_SAT>>
 // CHECK-NEXT:    %h0 = fix.const dense<0> : tensor<4xi32> -> tensor<4x!fix.fixed<16, 6, AP_RND, AP_SAT>>
 // CHECK:         ^bb0(%xt: tensor<4x!fix.fixed<16, 6, AP_RND, AP_SAT>>, %h: tensor<4x!fix.fixed<16, 6, AP_RND, AP_SAT>>):
-// CHECK-NEXT:      circ.rfft %xt : tensor<4x!fix.fixed<16, 6, AP_RND, AP_SAT>> -> !circ.spectrum<1, 4, !fix.fixed<26, 12, AP_RND, AP_SAT>>
+// CHECK-NEXT:      circ.rfft %xt {stages = [!fix.fixed<17, 7, AP_RND, AP_SAT>], twiddle = !fix.fixed<18, 1, AP_RND, AP_SAT>} : tensor<4x!fix.fixed<16, 6, AP_RND, AP_SAT>> -> !circ.spectrum<1, 4, !fix.fixed<18, 8, AP_RND, AP_SAT>>
 // CHECK-NEXT:      circ.freq_mac {{.*}} -> !circ.spectrum<1, 4, !fix.fixed<26, 12, AP_RND, AP_SAT>>
-// CHECK-NEXT:      circ.irfft {{.*}} -> tensor<4x!fix.fixed<24, 10, AP_RND, AP_SAT>>
+// CHECK-NEXT:      circ.irfft {{.*}} {stages = [!fix.fixed<27, 13, AP_RND, AP_SAT>], twiddle = !fix.fixed<18, 1, AP_RND, AP_SAT>} : {{.*}} -> tensor<4x!fix.fixed<24, 10, AP_RND, AP_SAT>>
 // CHECK-NEXT:      %rh = rnn.matvec {{.*}} -> tensor<4x!fix.fixed<24, 10, AP_RND, AP_SAT>>
 // CHECK-NEXT:      %s = rnn.add {{.*}} -> tensor<4x!fix.fixed<16, 6, AP_RND, AP_SAT>>
 // CHECK-NEXT:      %sb = rnn.add %s, %b : (tensor<4x!fix.fixed<16, 6, AP_RND, AP_SAT>>, tensor<4x!fix.fixed<16, 0, AP_RND, AP_SAT>>) -> tensor<4x!fix.fixed<16, 6, AP_RND, AP_SAT>>
@@ -40,6 +42,7 @@ func.func @cell(%x: tensor<3x4xf32>) -> tensor<3x4xf32> {
 // OPT-LABEL: func.func @cell(%x: tensor<3x4x!fix.fixed<12, 4, AP_RND_CONV>>)
 // OPT-NEXT:    circ.freq_const dense<{{\[\[\[\[}}80, 0], [-16, 16], [-16, 0]]]]> : tensor<1x1x3x2xi32> -> !circ.fbc<4x4, 4, !fix.fixed<8, 5, AP_RND_CONV>>
 // OPT-NEXT:    %r = fix.const {{.*}} -> tensor<4x4x!fix.fixed<8, 0, AP_RND_CONV>>
-// OPT:         circ.rfft {{.*}} -> !circ.spectrum<1, 4, !fix.fixed<18, 8, AP_RND_CONV>>
+// OPT:         circ.rfft {{.*}} -> !circ.spectrum<1, 4, !fix.fixed<14, 6, AP_RND_CONV>>
+// OPT:         circ.freq_mac {{.*}} -> !circ.spectrum<1, 4, !fix.fixed<18, 8, AP_RND_CONV>>
 // OPT:         circ.irfft {{.*}} -> tensor<4x!fix.fixed<16, 6, AP_RND_CONV>>
 // OPT-NOT:     f32

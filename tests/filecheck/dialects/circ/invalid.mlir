@@ -55,3 +55,19 @@ func.func @irfft_crop(%s: !circ.spectrum<3, 4, f32>) {
   func.return
 }
 // CHECK: 3 blocks of 4 crop to 9..12 elements, not 5
+
+// -----
+
+func.func @fft_stage_count(%x: tensor<8x!fix.fixed<16, 6>>) {
+  %s = circ.rfft %x {stages = [!fix.fixed<17, 7>], twiddle = !fix.fixed<18, 1>} : tensor<8x!fix.fixed<16, 6>> -> !circ.spectrum<1, 8, !fix.fixed<19, 9>>
+  func.return
+}
+// CHECK: a length-8 FFT has 3 butterfly stages: 'stages' needs 2 formats (the last stage writes the result), got 1
+
+// -----
+
+func.func @fft_formats_together(%x: tensor<8x!fix.fixed<16, 6>>) {
+  %s = circ.rfft %x {twiddle = !fix.fixed<18, 1>} : tensor<8x!fix.fixed<16, 6>> -> !circ.spectrum<1, 8, !fix.fixed<19, 9>>
+  func.return
+}
+// CHECK: 'stages' and 'twiddle' must be given together

@@ -86,3 +86,19 @@ func.func @pwl_mixed(%x: tensor<4x!fix.fixed<16, 6>>, %b: tensor<3xf32>, %v: ten
   func.return %y : tensor<4x!fix.fixed<16, 6>>
 }
 // CHECK: fix.pwl operands and result must be all f32 or all !fix.fixed
+
+// -----
+
+func.func @pwl_both_above(%x: tensor<4xf32>, %b: tensor<3xf32>, %v: tensor<2xf32>, %s: tensor<2xf32>) -> tensor<4xf32> {
+  %y = fix.pwl %x, %b, %v, %s {below = 0.0 : f64, above = 1.0 : f64, identity_above} : (tensor<4xf32>, tensor<3xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<4xf32>
+  func.return %y : tensor<4xf32>
+}
+// CHECK: fix.pwl needs exactly one of 'above' and 'identity_above'
+
+// -----
+
+func.func @pwl_no_above(%x: tensor<4xf32>, %b: tensor<3xf32>, %v: tensor<2xf32>, %s: tensor<2xf32>) -> tensor<4xf32> {
+  %y = fix.pwl %x, %b, %v, %s {below = 0.0 : f64} : (tensor<4xf32>, tensor<3xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<4xf32>
+  func.return %y : tensor<4xf32>
+}
+// CHECK: fix.pwl needs exactly one of 'above' and 'identity_above'

@@ -13,3 +13,14 @@ func.func @bad_partition() {
   func.return
 }
 // CHECK: partition kind must be one of cyclic, block, complete, got 'diagonal'
+
+// -----
+
+func.func @empty_fifo(%x: tensor<3x4xf32>) {
+  %rows = rnn.map %x {sched.stream = #sched.stream<depth = 0>} : tensor<3x4xf32> -> (tensor<3x4xf32>) {
+  ^bb0(%xt: tensor<4xf32>):
+    rnn.yield %xt : tensor<4xf32>
+  }
+  func.return
+}
+// CHECK: stream depth must be >= 1, got 0
