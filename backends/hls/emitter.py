@@ -29,7 +29,7 @@ from xdsl.dialects.builtin import (
     StringAttr,
     TensorType,
 )
-from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.ir import Attribute, Block, Operation, SSAValue
 from xdsl.traits import ConstantLike
 from xdsl.utils.base_printer import BasePrinter
 
@@ -936,14 +936,7 @@ class HLSPrinter(BasePrinter):
                     last = f"{length} - 1" if length is not None else f"{steps - 1}"
                     self._line(f"const int s = {last} - t;")
                     step = "s"
-                x_size = array_size(block.args[0].type)
-                x = self._array(block.args[0])
-                self._copy(x, self._names[op.xs], x_size, src_at=f"{step} * {x_size} + ", scheduled=True)
-                for inner in block.ops:
-                    if not isinstance(inner, rnn.YieldOp):
-                        self.emit(inner)
-                yielded = block.last_op
-                assert isinstance(yielded, rnn.YieldOp)
+                yielded = self._step(block, self._names[op.xs], step)
                 sources = [self._names[v] for v in yielded.values]
                 self._update_states(states, sources, [v.type for v in yielded.values])
                 self._copy(ys, states[0], y_size, dst_at=f"{step} * {y_size} + ", scheduled=True)
@@ -973,6 +966,18 @@ class HLSPrinter(BasePrinter):
                     self._line(f"{state}[{i}] = {self._lit(0.0, arg)};")
         self._line("}")
 
+    def _step(self, block: Block, xs: str, step: str) -> rnn.YieldOp:
+        """One step of a map or scan body: x_t copied in from row `step` of xs, then the body's ops."""
+        x_size = array_size(block.args[0].type)
+        x = self._array(block.args[0])
+        self._copy(x, xs, x_size, src_at=f"{step} * {x_size} + ", scheduled=True)
+        for inner in block.ops:
+            if not isinstance(inner, rnn.YieldOp):
+                self.emit(inner)
+        yielded = block.last_op
+        assert isinstance(yielded, rnn.YieldOp)
+        return yielded
+
     def _stream(self, op: Operation, array: str) -> None:
         """The FIFO pragma of a process whose rows stream to the next one (`sched.stream`)."""
         stream = op.attributes.get(STREAM)
@@ -984,15 +989,8 @@ class HLSPrinter(BasePrinter):
         block = op.body.block
         rows = [self._array(y) for y in op.ys]
         self._stream(op, rows[0])
-        x_size = array_size(block.args[0].type)
         with self._loop("t", rnn.shape_of(op.xs)[0]):
-            x = self._array(block.args[0])
-            self._copy(x, self._names[op.xs], x_size, src_at=f"t * {x_size} + ", scheduled=True)
-            for inner in block.ops:
-                if not isinstance(inner, rnn.YieldOp):
-                    self.emit(inner)
-            yielded = block.last_op
-            assert isinstance(yielded, rnn.YieldOp)
+            yielded = self._step(block, self._names[op.xs], "t")
             for row, value in zip(rows, yielded.values):
                 size = array_size(value.type)
                 self._copy(row, self._names[value], size, dst_at=f"t * {size} + ", scheduled=True)
