@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
@@ -236,6 +237,9 @@ def run(argv: Sequence[str]) -> int:
     except KeyboardInterrupt:
         print("ercc: interrupted", file=sys.stderr)
         return EXIT_USER
+    except BrokenPipeError:
+        _drop_stdout()
+        return EXIT_USER
     except Exception as e:  # noqa: BLE001 - the last line of defence: a bug, reported as such
         if debug:
             traceback.print_exc()
@@ -248,5 +252,15 @@ def run(argv: Sequence[str]) -> int:
         return EXIT_INTERNAL
 
 
+def _drop_stdout() -> None:
+    """The reader of stdout went away (`ercc ... | head`): like any Unix filter, stop quietly."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 def main() -> None:
-    sys.exit(run(sys.argv[1:]))
+    code = run(sys.argv[1:])
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _drop_stdout()
+    sys.exit(code)

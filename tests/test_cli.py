@@ -141,3 +141,15 @@ def test_report_is_a_labelled_estimate(tmp_path):
 
 def test_unknown_device(tmp_path):
     assert_user_error(ercc(EXAMPLE, "-o", tmp_path / "k.cpp", "--device", "xc9000"), "xc9000", "xcku060")
+
+
+def test_closed_stdout_is_not_a_traceback(tmp_path):
+    """`ercc ... --report r.json | head -1`: the reader of the table is gone; ercc stops without a word."""
+    model = tmp_path / "m.onnx"
+    make_lstm_model(model)
+    cmd = [sys.executable, "-m", "ercc", str(model), "-o", str(tmp_path / "k.cpp"), "--report", str(tmp_path / "r.json")]
+    reader = subprocess.Popen(["true"], stdin=subprocess.PIPE)  # a reader that is gone before ercc writes
+    reader.wait()
+    run = subprocess.run(cmd, stdout=reader.stdin, stderr=subprocess.PIPE, text=True)
+    reader.stdin.close()
+    assert run.stderr == "", run.stderr
