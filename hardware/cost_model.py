@@ -231,7 +231,10 @@ def op_cost(op: Operation, unroll: int | None = None, ii: int | None = None) -> 
         step_ii = ii * (ar.accumulate_ii if work.accumulates else 1)
         cycles = work.outer * (math.ceil(work.inner / unroll) * step_ii + ar.depth + (0 if work.fft else work.copy))
     dsp = unroll * (work.muls * mul_dsp(op, ar) + work.adds * ar.dsp_add + work.transcendental * (8 if ar.is_float else 1))
-    lut = 50 + unroll * (work.muls * ar.lut_mul + work.adds * ar.lut_add + work.transcendental * 2000)
+    # A fixed-point multiply-accumulate maps to one DSP48 in MACC mode: its adds run in the DSP's
+    # post-adder (and cascade), not in LUTs.
+    macc = not ar.is_float and work.accumulates and work.adds <= work.muls
+    lut = 50 + unroll * (work.muls * ar.lut_mul + (0 if macc else work.adds * ar.lut_add) + work.transcendental * 2000)
     muls = work.outer * work.inner * work.muls
     if work.fft is not None:
         # `unroll` instances of the straight-line FFT, each taking a block a cycle
