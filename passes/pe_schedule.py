@@ -102,6 +102,17 @@ class _Knob:
         return copy_cost(self.op, unroll) if self.copies else op_cost(self.op, unroll=unroll)
 
 
+def _shared_channel(top: func.FuncOp, processes: list[Operation]) -> bool:
+    """Whether a value is read by two processes (both directions of a bidirectional layer read x):
+    a dataflow region needs one reader per channel, and no splitter process is emitted yet."""
+    procs = set(processes)
+    block = top.body.block
+    for value in [*block.args, *(r for o in block.ops for r in o.results)]:
+        if len({op for op, _ in _consumers(value) if op in procs}) > 1:
+            return True
+    return False
+
+
 def _snapshot(module: ModuleOp) -> dict[Operation, dict]:
     """The scheduling attributes of every op (to restore a schedule)."""
     keys = (DATAFLOW, LOOP, PARTITION, STREAM)
@@ -235,7 +246,7 @@ class PESchedule(ModulePass):
         """Sets the schedule; returns the estimated cycles per frame (the slowest stage's)."""
         device = DEVICES[self.device]
         processes = [o for o in top.body.block.ops if stage_ops(o) or isinstance(o, rnn.MapOp | rnn.ScanOp)]
-        dataflow = self.dataflow and len(processes) > 1
+        dataflow = self.dataflow and len(processes) > 1 and not _shared_channel(top, processes)
         if dataflow:
             top.attributes[DATAFLOW] = UnitAttr()
             for p in processes:

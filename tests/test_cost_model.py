@@ -170,3 +170,23 @@ func.func @f(%x: tensor<16xf32>) -> tensor<16xf32> {
     forward, inverse = fft_plan.build(16, False), fft_plan.build(16, True)
     assert op_cost(rfft, unroll=1).muls == forward.multiplies()
     assert op_cost(irfft, unroll=1).dsp == 3 * inverse.multiplies() + 2 * inverse.additions()
+
+
+def test_no_dataflow_when_two_processes_read_one_value(tmp_path):
+    """Both directions of a bidirectional layer read x: a dataflow region needs one reader per
+    channel, so the processes stay sequential (and are estimated so)."""
+    from models import make_gru_model
+
+    from ercc.compiler.pipeline import CompileOptions, compile_model
+    from ercc.dialects.sched import DATAFLOW
+
+    path = tmp_path / "bigru.onnx"
+    make_gru_model(path, T=4, I=3, H=4, direction="bidirectional")
+    imported, kernel = compile_model(path, CompileOptions())
+    top = next(op for op in imported.module.walk() if op.name == "func.func")
+    assert DATAFLOW not in top.attributes and "#pragma HLS dataflow" not in kernel.source
+    assert not estimate(imported.module, device("xcku060"), 200.0)["dataflow"]
+    forward = tmp_path / "gru.onnx"
+    make_gru_model(forward, T=4, I=3, H=4)
+    imported, kernel = compile_model(forward, CompileOptions())
+    assert "#pragma HLS dataflow" in kernel.source
