@@ -10,12 +10,16 @@ multiplications per frame against the dense model, the DSP-bound limit
 estimate; then the slowest stage of each and the published figures. Compile
 times (import, passes and C++ emission) are medians of `--runs` runs.
 
-    python benchmarks/lstm1024_schedule.py [--runs 3] [--precision fixed|float]
+    python benchmarks/lstm1024_schedule.py [--runs 3] [--precision fixed|float] [--dsp-fraction 0.9]
+
+`--dsp-fraction` is pe-schedule's share of the device's DSPs, LUTs and BRAMs
+the kernel may use (default 0.9, the pass's default: headroom for routing).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import statistics
 import tempfile
 import time
@@ -29,6 +33,7 @@ from ercc.backends.hls.emitter import emit_hls
 from ercc.compiler.pipeline import CompileOptions, default_passes, import_model, make_context, run_passes
 from ercc.hardware.cost_model import estimate
 from ercc.hardware.devices import DEVICES
+from ercc.passes.pe_schedule import PESchedule
 
 H, I, T, LAYERS = 1024, 153, 16, 2
 DEVICE, CLOCK = "xcku060", 200.0
@@ -54,11 +59,13 @@ def build_model(path: Path) -> None:
     onnx.save(helper.make_model(graph, ir_version=10, opset_imports=[helper.make_opsetid("", 17)]), path)
 
 
-def compile_and_estimate(path: Path, k: int, precision: str) -> tuple[dict, float]:
+def compile_and_estimate(path: Path, k: int, precision: str, dsp_fraction: float = 0.9) -> tuple[dict, float]:
     options = CompileOptions(block_size=k, seq_len=T, precision=precision)
+    passes = [dataclasses.replace(p, dsp_fraction=dsp_fraction) if isinstance(p, PESchedule) else p
+              for p in default_passes(options)]
     start = time.perf_counter()
     imported = import_model(path, options)
-    run_passes(make_context(), imported.module, default_passes(options))
+    run_passes(make_context(), imported.module, passes)
     emit_hls(imported.module)
     elapsed = time.perf_counter() - start
     return estimate(imported.module, DEVICES[DEVICE], CLOCK), elapsed
@@ -68,11 +75,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--precision", choices=("fixed", "float"), default="fixed")
+    parser.add_argument("--dsp-fraction", type=float, default=0.9)
     args = parser.parse_args()
     dense_mults = LAYERS * 4 * H * H + 4 * H * I + (LAYERS - 1) * 4 * H * H
     print(
         f"2-layer LSTM, {H} cells, {I} inputs, {args.precision} datapath, T = {T},"
-        f" on {DEVICE} at {CLOCK:.0f} MHz (ercc cost-model ESTIMATES)\n"
+        f" on {DEVICE} at {CLOCK:.0f} MHz, dsp-fraction {args.dsp_fraction} (ercc cost-model ESTIMATES)\n"
     )
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "lstm1024.onnx"
@@ -86,7 +94,7 @@ def main() -> None:
         for k in (8, 16):
             times, report = [], None
             for _ in range(args.runs):
-                report, elapsed = compile_and_estimate(path, k, args.precision)
+                report, elapsed = compile_and_estimate(path, k, args.precision, args.dsp_fraction)
                 times.append(elapsed)
             r = report
             slowest[k] = max(r["per_layer"], key=lambda s: s["cycles_per_frame"])

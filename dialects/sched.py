@@ -6,8 +6,10 @@ given factor; a constant carrying `sched.partition` has its array partitioned;
 a function carrying `sched.dataflow` has its top-level loops (input paths,
 recurrences, the rest) run as concurrent dataflow processes, and a process
 carrying `sched.stream` passes its rows to the next one through a FIFO of
-the given depth instead of a ping-pong buffer. Nothing here changes what a
-kernel computes.
+the given depth instead of a ping-pong buffer; a map or scan carrying
+`sched.row_pipeline` runs its step's MAC engine, inverse FFT and elementwise
+tail as one pipelined loop (`ercc.hardware.row_pipeline`). Nothing here
+changes what a kernel computes.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ LOOP = "sched.loop"
 PARTITION = "sched.partition"
 DATAFLOW = "sched.dataflow"  # a unit attribute on the func.func
 STREAM = "sched.stream"
+ROW_PIPELINE = "sched.row_pipeline"  # a unit attribute on an rnn.map or rnn.scan
 
 
 @irdl_attr_definition

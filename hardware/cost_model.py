@@ -33,7 +33,17 @@ from xdsl.dialects.builtin import Float32Type, ModuleOp, StringAttr, TensorType
 from xdsl.ir import Attribute, Operation, SSAValue
 
 from ercc.dialects import circ, fix, rnn
-from ercc.dialects.sched import DATAFLOW, LOOP, PARTITION, STREAM, LoopScheduleAttr, PartitionAttr, StreamAttr
+from ercc.dialects.sched import (
+    DATAFLOW,
+    LOOP,
+    PARTITION,
+    ROW_PIPELINE,
+    STREAM,
+    LoopScheduleAttr,
+    PartitionAttr,
+    StreamAttr,
+)
+from ercc.hardware import row_pipeline
 from ercc.hardware.devices import Device
 from ercc.numerics import fft_plan
 
@@ -121,6 +131,7 @@ class LoopWork:
     `flattened`: the emitter writes outer × inner/unroll as one pipelined loop
     (the pipeline fills once); a fixed-point accumulation there is exact, so
     only float sums carry the adder's latency from one iteration to the next.
+    `compares`: comparators per element (a piecewise-linear table's segment search), in LUTs.
     """
 
     outer: int
@@ -133,6 +144,7 @@ class LoopWork:
     fft: tuple[int, bool] | None = None
     copy: int = 0
     flattened: bool = False
+    compares: int = 0
 
 
 def loop_work(op: Operation) -> LoopWork | None:
@@ -165,6 +177,10 @@ def loop_work(op: Operation) -> LoopWork | None:
             return LoopWork(1, _numel(op), muls=1)
         case rnn.ClampOp():
             return LoopWork(1, _numel(op), adds=2)
+        case fix.PWLOp():
+            # Segment search (a comparator per breakpoint), then values[s] + slopes[s] * (x - breaks[s]).
+            segments = rnn.shape_of(op.values)[0]
+            return LoopWork(1, _numel(op), muls=1, adds=2, compares=segments + 1)
         case rnn.ActivationOp():
             kind = op.fn.activation
             calls = 1 if kind in _TRANSCENDENTAL else 0
@@ -208,7 +224,64 @@ class OpCost:
 
 
 def op_cost(op: Operation, unroll: int | None = None, ii: int | None = None) -> OpCost | None:
-    """Cost of one execution of `op` at the given (or its annotated) unroll factor and II."""
+    """Cost of one execution of `op` at the given (or its annotated) unroll factor and II.
+
+    In a row pipeline (`sched.row_pipeline`) the MAC carries the whole loop: its
+    cycles, and the hardware of the inverse FFT and of the tail, whose own costs
+    are then their multiplications only.
+    """
+    fused = _row_pipeline(op)
+    if fused is not None:
+        return _fused_cost(op, fused, unroll, ii)
+    return _loop_cost(op, unroll, ii)
+
+
+def _row_pipeline(op: Operation) -> row_pipeline.RowPipeline | None:
+    parent = op.parent_op()
+    if parent is None or ROW_PIPELINE not in parent.attributes:
+        return None
+    if not isinstance(op, circ.FreqMacOp | circ.IRFFTOp) and loop_work(op) is None:
+        return None
+    rp = row_pipeline.match(op.parent_block())
+    return rp if rp is not None and (op is rp.mac or op is rp.inverse or op in rp.tail) else None
+
+
+def _chain(rp: row_pipeline.RowPipeline) -> int:
+    """Ops on the longest dependency path through the tail."""
+    depth: dict[SSAValue, int] = {}
+    for o in rp.tail:
+        depth[o.results[0]] = 1 + max((depth.get(v, 0) for v in o.operands), default=0)
+    return max(depth.values(), default=0)
+
+
+def _fused_cost(op: Operation, rp: row_pipeline.RowPipeline, unroll: int | None, ii: int | None) -> OpCost:
+    """A row pipeline's costs on its MAC: p·groups iterations for the block rows and G·groups
+    more to drain the last hidden block's tail, one inverse-FFT unit and `lanes` tail lanes."""
+    plain = _loop_cost(op, 1, ii)
+    if op is not rp.mac:
+        return OpCost(op.name, 0, 0, 0, plain.muls)
+    mac = _loop_cost(op, unroll, ii)
+    sched = op.attributes.get(LOOP)
+    u = unroll if unroll is not None else sched.unroll.data if isinstance(sched, LoopScheduleAttr) else 1
+    step_ii = ii if ii is not None else sched.ii.data if isinstance(sched, LoopScheduleAttr) else 1
+    groups, lanes = rp.groups(u), rp.lanes(u)
+    ar = arithmetic(_element(op))
+    p = op.weight.type.grid[0]
+    tree = ar.add_latency * math.ceil(math.log2(u)) if u > 1 else 0
+    plan = fft_plan.build(rp.block, True)
+    inverse_latency = plan.stages * ar.add_latency + ar.depth + 2
+    iterations = (p + rp.gates) * groups
+    cycles = iterations * step_ii * (ar.accumulate_ii if ar.is_float else 1) + ar.depth + tree
+    cycles += inverse_latency + _chain(rp) * ar.depth
+    inverse = _loop_cost(rp.inverse, 1, ii)
+    tail = [_loop_cost(o, lanes, ii) for o in rp.tail]
+    dsp = mac.dsp + inverse.dsp + sum(t.dsp for t in tail)
+    lut = mac.lut + inverse.lut + sum(t.lut for t in tail)
+    return OpCost(f"{op.name} (row pipeline)", cycles, dsp, lut, mac.muls)
+
+
+def _loop_cost(op: Operation, unroll: int | None, ii: int | None) -> OpCost | None:
+    """Cost of `op` as its own loop nest."""
     work = loop_work(op)
     if work is None:
         return None
@@ -234,7 +307,8 @@ def op_cost(op: Operation, unroll: int | None = None, ii: int | None = None) -> 
     # A fixed-point multiply-accumulate maps to one DSP48 in MACC mode: its adds run in the DSP's
     # post-adder (and cascade), not in LUTs.
     macc = not ar.is_float and work.accumulates and work.adds <= work.muls
-    lut = 50 + unroll * (work.muls * ar.lut_mul + (0 if macc else work.adds * ar.lut_add) + work.transcendental * 2000)
+    lut = 50 + unroll * (work.muls * ar.lut_mul + (0 if macc else work.adds * ar.lut_add) + work.transcendental * 2000
+                         + work.compares * ar.width)
     muls = work.outer * work.inner * work.muls
     if work.fft is not None:
         # `unroll` instances of the straight-line FFT, each taking a block a cycle
@@ -296,17 +370,26 @@ COPY_LUT_PER_LANE = 16  # a copy lane: address and data multiplexing
 COPY_LATENCY = 2  # cycles to start and drain a pipelined copy loop
 
 
-def step_copies(op: Operation) -> list[int]:
-    """Element counts of the per-step copy loops the emitter writes around a map or scan body.
+def step_copies(op: Operation) -> list[tuple[str, int]]:
+    """(kind, elements) of the per-step copy loops the emitter writes around a map or scan body.
 
-    Scan: x_t in, every state updated, y_t out. Map: x_t in, every row out.
+    Scan: x_t in, every state updated, y_t out. Map: x_t in, every row out. A
+    row pipeline writes a scan's states in place, may read x_t straight from
+    the rows and write a map's rows in place (`ercc.hardware.row_pipeline`):
+    those copies are not written.
     """
     block = op.regions[0].block
     x = math.prod(rnn.shape_of(block.args[0]))
+    rows = ROW_PIPELINE in op.attributes and row_pipeline.match(block) is not None
+    copies = [] if rows and row_pipeline.reads_rows(op) else [("x", x)]
     if isinstance(op, rnn.MapOp):
-        return [x, *(math.prod(rnn.shape_of(v)) for v in block.last_op.operands)]
+        if rows and row_pipeline.writes_rows(op):
+            return copies
+        return copies + [("out", math.prod(rnn.shape_of(v))) for v in block.last_op.operands]
     states = [math.prod(rnn.shape_of(a)) for a in block.args[1:]]
-    return [x, *states, states[0]]
+    if not rows:
+        copies += [("state", n) for n in states]
+    return copies + [("out", states[0])]
 
 
 def copy_cost(op: Operation, unroll: int | None = None) -> OpCost:
@@ -314,13 +397,16 @@ def copy_cost(op: Operation, unroll: int | None = None) -> OpCost:
     sched = op.attributes.get(LOOP)
     if unroll is None:
         unroll = sched.unroll.data if isinstance(sched, LoopScheduleAttr) else 1
-    sizes = step_copies(op)
+    copies = step_copies(op)
     # A FIFO takes one element a cycle whatever the unrolling: x_t from a streaming producer, rows to a consumer.
-    fifo = [False] * len(sizes)
-    fifo[0] = STREAM in getattr(_source(op.operands[0]).owner, "attributes", {})
-    fifo[-1 if isinstance(op, rnn.ScanOp) else 1] = STREAM in op.attributes
-    cycles = sum(n if f else math.ceil(n / min(unroll, n)) for n, f in zip(sizes, fifo)) + COPY_LATENCY * len(sizes)
-    return OpCost(f"{op.name} copies", cycles, 0, 50 + COPY_LUT_PER_LANE * unroll * len(sizes), 0)
+    fifo_in = STREAM in getattr(_source(op.operands[0]).owner, "attributes", {})
+    fifo_out = STREAM in op.attributes
+    first_out = next((i for i, (kind, _) in enumerate(copies) if kind == "out"), None)
+    cycles = COPY_LATENCY * len(copies)
+    for i, (kind, n) in enumerate(copies):
+        fifo = kind == "x" and fifo_in or i == first_out and fifo_out
+        cycles += n if fifo else math.ceil(n / min(unroll, n))
+    return OpCost(f"{op.name} copies", cycles, 0, 50 + COPY_LUT_PER_LANE * unroll * len(copies), 0)
 
 
 def stage_ops(op: Operation) -> list[Operation]:

@@ -21,7 +21,7 @@ from xdsl.dialects.builtin import ModuleOp, TensorType
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
-from xdsl.traits import is_side_effect_free
+from xdsl.traits import ConstantLike, is_side_effect_free
 
 from ercc.dialects import rnn
 
@@ -33,8 +33,8 @@ def _input_only_ops(scan: rnn.ScanOp) -> tuple[list[Operation], list[SSAValue]]:
     inside: set[SSAValue] = {x}
     hoisted: list[Operation] = []
     for op in block.ops:
-        if op is block.last_op or op.regions or not is_side_effect_free(op):
-            continue
+        if op is block.last_op or op.regions or not is_side_effect_free(op) or op.has_trait(ConstantLike):
+            continue  # constants are not work: they stay with the ops that read them
         if all(v in inside or _outside(v, scan) for v in op.operands):
             hoisted.append(op)
             inside.update(op.results)

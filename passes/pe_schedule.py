@@ -30,7 +30,7 @@ from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
 
 from ercc.dialects import rnn
-from ercc.dialects.sched import DATAFLOW, LOOP, PARTITION, STREAM, LoopScheduleAttr, StreamAttr
+from ercc.dialects.sched import DATAFLOW, LOOP, PARTITION, ROW_PIPELINE, STREAM, LoopScheduleAttr, StreamAttr
 from ercc.hardware.cost_model import (
     buffer_brams,
     copy_cost,
@@ -40,6 +40,7 @@ from ercc.hardware.cost_model import (
     step_copies,
     storage_brams,
 )
+from ercc.hardware import row_pipeline
 from ercc.hardware.devices import DEVICES
 from ercc.passes.loop_schedule import partition_reduction_operand, reduction_operand
 
@@ -94,9 +95,20 @@ class _Knob:
     unroll: int = 1
 
     def next(self, unroll: int) -> int:
-        """The next PE count to try: double, or the whole loop when doubling would pass it
-        (a reduction over 20 block columns takes 16, then 20 PEs, never 32)."""
-        return min(2 * unroll, self.limit)
+        """The next PE count worth trying: the fewest PEs that take fewer iterations over the
+        loop, at least a quarter more (64 block columns: ..., 8, 10, 13, 16, 22, 32, 64)."""
+        passes = -(-self.limit // unroll)
+        fewer = -(-self.limit // max(passes - 1, 1))
+        while -(-self.limit // fewer) > 1 and fewer < unroll + -(-unroll // 4):
+            fewer = -(-self.limit // (-(-self.limit // fewer) - 1))
+        return min(fewer, self.limit)
+
+    def steps(self, unroll: int) -> list[int]:
+        """PE counts to try from `unroll`: the next worth trying, and the next power of two (a
+        weight table split into 2^n banks packs its block RAMs best)."""
+        if unroll >= self.limit:
+            return []
+        return sorted({self.next(unroll), min(1 << unroll.bit_length(), self.limit)})
 
     def cost(self, unroll: int):
         return copy_cost(self.op, unroll) if self.copies else op_cost(self.op, unroll=unroll)
@@ -115,7 +127,7 @@ def _shared_channel(top: func.FuncOp, processes: list[Operation]) -> bool:
 
 def _snapshot(module: ModuleOp) -> dict[Operation, dict]:
     """The scheduling attributes of every op (to restore a schedule)."""
-    keys = (DATAFLOW, LOOP, PARTITION, STREAM)
+    keys = (DATAFLOW, LOOP, PARTITION, STREAM, ROW_PIPELINE)
     return {o: {k: o.attributes[k] for k in keys if k in o.attributes} for o in module.walk()}
 
 
@@ -123,61 +135,73 @@ def _clear(module: ModuleOp, top: func.FuncOp) -> None:
     """Removes every scheduling decision (to schedule again another way)."""
     top.attributes.pop(DATAFLOW, None)
     for o in module.walk():
-        for key in (LOOP, PARTITION, STREAM):
+        for key in (LOOP, PARTITION, STREAM, ROW_PIPELINE):
             o.attributes.pop(key, None)
 
 
 def _balance(knobs: list[_Knob], once: list[bool], T: int, budgets: tuple[int, int, int]) -> None:
     """Sets every knob's unroll for the smallest max-stage cycles that fits the budgets.
 
-    Binary search on the target cycles per frame; for a target, each stage
-    doubles its cheapest PEs (cycles saved per budget share) until it meets the
-    target. The greedy polish in `PESchedule` then spends what is left.
+    Binary search on the target cycles per frame. For a target, each stage
+    chooses its knobs' PE counts by Lagrangian relaxation: a stage's cycles and
+    resources are sums over its knobs, so for a price λ per cycle each knob
+    independently takes the PE count minimizing its share of the budgets
+    (DSP, LUT and BRAM, each over its budget) plus λ·cycles; λ is bisected to
+    the cheapest choice meeting the target. The stages' choices must fit the
+    budgets together. The greedy polish in `PESchedule` then spends what is left.
     """
     budget, lut_budget, bram_budget = budgets
     stages = sorted({k.stage for k in knobs})
 
-    def frame(stage: int, cycles: int) -> float:
+    def frame(stage: int, cycles: float) -> float:
         return cycles / T if once[stage] else cycles
 
+    # Per knob: (unroll, cycles, dsp, lut, bram, share) for each PE count worth trying.
+    tables: dict[int, list[tuple]] = {}
+    for k in knobs:
+        counts, u = [1], 1
+        while u < k.limit:
+            counts += k.steps(u)
+            u = k.next(u)
+        rows = []
+        for u in sorted(set(counts)):
+            c = k.cost(u)
+            bram = 0 if k.copies else _weight_brams(k.op, u)
+            rows.append((u, c.cycles, c.dsp, c.lut, bram,
+                         c.dsp / max(budget, 1) + c.lut / max(lut_budget, 1) + bram / max(bram_budget, 1)))
+        tables[id(k)] = rows
+
+    def choose(mine: list[_Knob], price: float) -> list[tuple]:
+        return [min(tables[id(k)], key=lambda r: (r[5] + price * r[1], r[1])) for k in mine]
+
     def attempt(target: float) -> dict[int, int] | None:
-        unroll = {id(k): 1 for k in knobs}
+        unroll: dict[int, int] = {}
         dsp = lut = bram = 0
         for stage in stages:
             mine = [k for k in knobs if k.stage == stage]
-            costs = {id(k): k.cost(1) for k in mine}
-            cycles = sum(c.cycles for c in costs.values())
-            dsp += sum(c.dsp for c in costs.values())
-            lut += sum(c.lut for c in costs.values())
-            bram += sum(_weight_brams(k.op, 1) for k in mine if not k.copies)
-            while frame(stage, cycles) > target:
-                best, best_gain = None, 0.0
-                for k in mine:
-                    u = unroll[id(k)]
-                    if u >= k.limit:
-                        continue
-                    now, doubled = costs[id(k)], k.cost(k.next(u))
-                    saved = now.cycles - doubled.cycles
-                    if saved <= 0:
-                        continue
-                    spent = max(doubled.dsp - now.dsp, 0) / max(budget, 1) + max(doubled.lut - now.lut, 0) / max(
-                        lut_budget, 1
-                    )
-                    gain = saved / max(spent, 1e-9)
-                    if gain > best_gain:
-                        best, best_gain = k, gain
-                if best is None:
-                    return None
-                u = unroll[id(best)]
-                now, doubled = costs[id(best)], best.cost(best.next(u))
-                cycles += doubled.cycles - now.cycles
-                dsp += doubled.dsp - now.dsp
-                lut += doubled.lut - now.lut
-                if not best.copies:
-                    bram += _weight_brams(best.op, best.next(u)) - _weight_brams(best.op, u)
-                costs[id(best)], unroll[id(best)] = doubled, best.next(u)
-                if dsp > budget or lut > lut_budget or bram > bram_budget:
-                    return None
+            fastest = choose(mine, 1e9)
+            if frame(stage, sum(r[1] for r in fastest)) > target:
+                return None
+            lo, hi = 0.0, 1e9
+            if frame(stage, sum(r[1] for r in choose(mine, lo))) > target:
+                for _ in range(60):
+                    mid = (lo + hi) / 2 if hi < 1e8 else max(hi / 1e3, 1e-12) if lo == 0 else (lo + hi) / 2
+                    if frame(stage, sum(r[1] for r in choose(mine, mid))) <= target:
+                        hi = mid
+                    else:
+                        lo = mid
+                    if hi - lo <= 1e-9 * hi:
+                        break
+                picked = choose(mine, hi)
+            else:
+                picked = choose(mine, lo)
+            for k, r in zip(mine, picked):
+                unroll[id(k)] = r[0]
+            dsp += sum(r[2] for r in picked)
+            lut += sum(r[3] for r in picked)
+            bram += sum(r[4] for r in picked)
+            if dsp > budget or lut > lut_budget or bram > bram_budget:
+                return None
         return unroll
 
     start = {s: sum(k.cost(1).cycles for k in knobs if k.stage == s) for s in stages}
@@ -186,7 +210,7 @@ def _balance(knobs: list[_Knob], once: list[bool], T: int, budgets: tuple[int, i
     if best is None:
         return
     lo = 0.0
-    while hi - lo > max(1.0, 0.01 * hi):
+    while hi - lo > max(1.0, 0.005 * hi):
         mid = (lo + hi) / 2
         found = attempt(mid)
         if found is None:
@@ -212,6 +236,9 @@ class PESchedule(ModulePass):
     """Allow FIFO hand-overs of rows in time order (a consumer one step behind its producer, but
     one element a cycle); the pass schedules with and without them and keeps the faster.
     false: ping-pong buffers only (whole sequences, copies as wide as unrolled)."""
+    row_pipelines: bool = True
+    """Run a step's MAC, inverse FFT and elementwise tail as one loop where the step allows
+    (`ercc.hardware.row_pipeline`); false: its ops one after another."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         if self.device not in DEVICES:
@@ -257,8 +284,10 @@ class PESchedule(ModulePass):
         for i, p in enumerate(processes):
             looped = isinstance(p, rnn.MapOp | rnn.ScanOp)
             once.append(not looped)
+            if looped and self.row_pipelines and row_pipeline.match(p.regions[0].block) is not None:
+                p.attributes[ROW_PIPELINE] = UnitAttr()
             if looped:
-                knobs.append(_Knob(p, i, max(step_copies(p)), True))
+                knobs.append(_Knob(p, i, max(n for _, n in step_copies(p)), True))
             knobs += [_Knob(o, i, loop_work(o).inner, False) for o in stage_ops(p)]
         scheduled = {id(k.op) for k in knobs if not k.copies}
         fixed = [op_cost(o, unroll=1) for o in module.walk() if id(o) not in scheduled and loop_work(o) is not None]
@@ -286,36 +315,36 @@ class PESchedule(ModulePass):
         while knobs:
             if dataflow:
                 slowest = max(range(len(processes)), key=per_frame)
+                if any(per_frame(i) >= per_frame(slowest) for i in range(len(processes)) if i != slowest):
+                    break  # two processes tie for the slowest: PEs on one alone buy no frames/s
                 candidates = [k for k in knobs if k.stage == slowest]
             else:
                 candidates = [k for k in knobs if not once[k.stage]]
-            best, best_gain, best_costs = None, 0.0, None
+            best, best_gain = None, 0.0
             for k in candidates:
-                if k.unroll >= k.limit:
-                    continue
-                now, doubled = k.cost(k.unroll), k.cost(k.next(k.unroll))
-                extra = doubled.dsp - now.dsp
-                saved = now.cycles - doubled.cycles
-                if saved <= 0 or used + extra > budget or used_lut + doubled.lut - now.lut > lut_budget:
-                    continue
-                if not k.copies and used_bram + _weight_brams(k.op, k.next(k.unroll)) - _weight_brams(
-                    k.op, k.unroll
-                ) > bram_budget:
-                    continue
-                # Cycles saved per share of the budget spent (DSPs and LUTs both run out).
-                spent = max(extra, 0) / max(budget, 1) + max(doubled.lut - now.lut, 0) / max(lut_budget, 1)
-                gain = saved / max(spent, 1e-9)
-                if gain > best_gain:
-                    best, best_gain, best_costs = k, gain, (now, doubled)
+                now = k.cost(k.unroll)
+                for v in k.steps(k.unroll):
+                    later = k.cost(v)
+                    extra = later.dsp - now.dsp
+                    saved = now.cycles - later.cycles
+                    if saved <= 0 or used + extra > budget or used_lut + later.lut - now.lut > lut_budget:
+                        continue
+                    brams = 0 if k.copies else _weight_brams(k.op, v) - _weight_brams(k.op, k.unroll)
+                    if used_bram + brams > bram_budget:
+                        continue
+                    # Cycles saved per share of the budget spent (DSPs and LUTs both run out).
+                    spent = max(extra, 0) / max(budget, 1) + max(later.lut - now.lut, 0) / max(lut_budget, 1)
+                    gain = saved / max(spent, 1e-9)
+                    if gain > best_gain:
+                        best, best_gain = (k, v, now, later, brams), gain
             if best is None:
                 break
-            now, doubled = best_costs
-            used += doubled.dsp - now.dsp
-            used_lut += doubled.lut - now.lut
-            if not best.copies:
-                used_bram += _weight_brams(best.op, best.next(best.unroll)) - _weight_brams(best.op, best.unroll)
-            stage_cycles[best.stage] += doubled.cycles - now.cycles
-            best.unroll = best.next(best.unroll)
+            k, v, now, later, brams = best
+            used += later.dsp - now.dsp
+            used_lut += later.lut - now.lut
+            used_bram += brams
+            stage_cycles[k.stage] += later.cycles - now.cycles
+            k.unroll = v
         for k in knobs:
             u = min(k.unroll, k.limit)
             k.op.attributes[LOOP] = LoopScheduleAttr(1, u)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from functools import singledispatchmethod
@@ -34,6 +34,7 @@ from xdsl.traits import ConstantLike
 from xdsl.utils.base_printer import BasePrinter
 
 from ercc.backends.hls import fft
+from ercc.backends.hls.row_pipeline import RowPipelinePrinter
 from ercc.backends.hls.kernel import EmittedKernel, KernelPort
 from ercc.compiler.errors import ErccError
 from ercc.dialects import circ, fix, rnn
@@ -42,12 +43,23 @@ from ercc.numerics import fft_plan
 from ercc.numerics.fixed import from_float, to_float
 from ercc.numerics.softmax import design as softmax_design
 from ercc.dialects.rnn import ActivationAttr, ActivationKind
-from ercc.dialects.sched import DATAFLOW, LOOP, PARTITION, STREAM, LoopScheduleAttr, PartitionAttr, StreamAttr
+from ercc.dialects.sched import (
+    DATAFLOW,
+    LOOP,
+    PARTITION,
+    ROW_PIPELINE,
+    STREAM,
+    LoopScheduleAttr,
+    PartitionAttr,
+    StreamAttr,
+)
+from ercc.hardware import row_pipeline
 
 # Names the emitter declares inside the top function; ONNX names that would clash get a "_".
 _INTERNAL_NAMES = frozenset(
     {"t", "s", "r", "k", "m", "b", "n", "v", "src", "acc", "acc_re", "acc_im", "mx", "sum"}
     | {"blk_re", "blk_im", "data_t", "std", "main", "seg"}
+    | {"i", "g", "j", "u", "l", "wb", "xb", "hb", "gt", "gi", "lane", "spec", "blk", "t_act"}
 )
 _LOOP_INDEX = re.compile(r"i\d+")
 _FIXED_TYPEDEF = re.compile(r"u?fx\d+_\d+\w*_t")  # ctype()'s names of ap_fixed formats
@@ -144,7 +156,7 @@ def _names(func_op: func.FuncOp, key: str, count: int, prefix: str) -> list[str]
 
 
 @dataclass(eq=False, repr=False)
-class HLSPrinter(BasePrinter):
+class HLSPrinter(RowPipelinePrinter, BasePrinter):
     """Prints the top function's body to `stream` and collects file-scope definitions."""
 
     _names: dict[SSAValue, str] = field(default_factory=dict, init=False)
@@ -162,6 +174,8 @@ class HLSPrinter(BasePrinter):
     _reduction: bool = field(default=False, init=False)
     _depth: int = field(default=0, init=False)
     _in_place: set[SSAValue] = field(default_factory=set, init=False)
+    _row_at: str = field(default="", init=False)
+    _row_out: dict = field(default_factory=dict, init=False)
 
     # ------------------------------------------------------------------ types
 
@@ -396,8 +410,8 @@ class HLSPrinter(BasePrinter):
 
     # ------------------------------------------------------------------ ops
 
-    def emit(self, op: Operation) -> None:
-        """Prints one op with its own loop-label prefix and schedule."""
+    def emit(self, op: Operation, body: Callable[[Operation], None] | None = None) -> None:
+        """Prints one op (with `body`, default its emitter) with its own loop-label prefix and schedule."""
         saved = self._tag, self._schedule, self._reduction, self._depth
         # Reductions: their parent loop holds only the inner loop and scalar code (see _loop).
         self._reduction, self._depth = isinstance(op, _REDUCTIONS), 0
@@ -405,9 +419,9 @@ class HLSPrinter(BasePrinter):
         self._tag = f"{op.name.split('.')[-1]}{self._op_count}"
         schedule = op.attributes.get(LOOP)
         self._schedule = schedule if isinstance(schedule, LoopScheduleAttr) else None
-        if not op.has_trait(ConstantLike):  # constants live at file scope
+        if body is None and not op.has_trait(ConstantLike):  # constants live at file scope
             self._line(f"// {op.name}")
-        self._emit(op)
+        (body or self._emit)(op)
         self._tag, self._schedule, self._reduction, self._depth = saved
 
     @singledispatchmethod
@@ -459,24 +473,26 @@ class HLSPrinter(BasePrinter):
 
     @_emit.register
     def _(self, op: fix.PWLOp) -> None:
+        x, y = self._names[op.input], self._array(op.result)
+        with self._nest((array_size(op.result.type),)) as (i,):
+            self._pwl_element(op, f"{x}[{i}]", f"{y}[{i}]")
+
+    def _pwl_element(self, op: fix.PWLOp, arg: str, dst: str) -> None:
         """The piecewise-linear function of fix.pwl: clamp, segment search, one exact expression."""
         n = rnn.shape_of(op.values)[0]
-        x, y = self._names[op.input], self._array(op.result)
         brk, val, slope = (self._names[v] for v in (op.breaks, op.values, op.slopes))
-        xt = self._ct(op.input)
         below = self._lit(op.below.value.data, op.result)
         above = "v" if op.above is None else self._lit(op.above.value.data, op.result)
-        with self._nest((array_size(op.result.type),)) as (i,):
-            self._line(f"const {xt} v = {x}[{i}];")
-            self._line(f"if (v < {brk}[0]) {y}[{i}] = {below};")
-            self._line(f"else if (v >= {brk}[{n}]) {y}[{i}] = {above};")
-            self._line("else {")
-            with self.indented():
-                self._line("int seg = 0;")
-                with self._loop("m", n):
-                    self._line(f"seg = v >= {brk}[m] ? m : seg;")
-                self._line(f"{y}[{i}] = {val}[seg] + {slope}[seg] * (v - {brk}[seg]);")
-            self._line("}")
+        self._line(f"const {self._ct(op.input)} v = {arg};")
+        self._line(f"if (v < {brk}[0]) {dst} = {below};")
+        self._line(f"else if (v >= {brk}[{n}]) {dst} = {above};")
+        self._line("else {")
+        with self.indented():
+            self._line("int seg = 0;")
+            with self._loop("m", n):
+                self._line(f"seg = v >= {brk}[m] ? m : seg;")
+            self._line(f"{dst} = {val}[seg] + {slope}[seg] * (v - {brk}[seg]);")
+        self._line("}")
 
     @_emit.register
     def _(self, op: circ.ConstOp) -> None:
@@ -496,16 +512,19 @@ class HLSPrinter(BasePrinter):
 
     @_emit.register
     def _(self, op: rnn.AddOp | rnn.SubOp | rnn.MulOp) -> None:
-        symbol = {rnn.AddOp: "+", rnn.SubOp: "-", rnn.MulOp: "*"}[type(op)]
         out_shape = rnn.shape_of(op.result)
         a_shape, b_shape = rnn.shape_of(op.lhs), rnn.shape_of(op.rhs)
         if a_shape == b_shape == out_shape:  # no broadcast: one flat loop
             out_shape = a_shape = b_shape = (math.prod(out_shape),)
         a, b, y = self._names[op.lhs], self._names[op.rhs], self._array(op.result)
         with self._nest(out_shape) as idx:
-            self._line(
-                f"{y}[{flat_index(idx, out_shape)}] = {a}[{broadcast_index(idx, out_shape, a_shape)}]"
-                f" {symbol} {b}[{broadcast_index(idx, out_shape, b_shape)}];"
+            self._element(
+                op,
+                [
+                    f"{a}[{broadcast_index(idx, out_shape, a_shape)}]",
+                    f"{b}[{broadcast_index(idx, out_shape, b_shape)}]",
+                ],
+                f"{y}[{flat_index(idx, out_shape)}]",
             )
 
     def _activation(self, fn: ActivationAttr, v: str, value: SSAValue) -> str:
@@ -538,22 +557,41 @@ class HLSPrinter(BasePrinter):
                 return f"std::fmax({v}, {zero}) + std::log1p(std::exp(-std::fabs({v})))"
         raise ErccError(f"the hls-cpp backend cannot emit activation '{fn.kind.data}'")
 
-    def _unary(self, op: Operation, expression: str) -> None:
-        """y[i] = expression of the scalar `v` = x[i], over the flat array."""
+    def _unary(self, op: Operation) -> None:
+        """y[i] = the op of x[i], over the flat array."""
         x, y = self._names[op.operands[0]], self._array(op.results[0])
-        ct = self._ct(op.results[0])
         with self._nest((array_size(op.results[0].type),)) as (i,):
-            self._line(f"const {ct} v = {x}[{i}];")
-            self._line(f"{y}[{i}] = {expression};")
+            self._element(op, [f"{x}[{i}]"], f"{y}[{i}]")
+
+    def _element(self, op: Operation, args: Sequence[str], dst: str) -> None:
+        """Statements setting `dst` to one element of an elementwise op's result from its operands'
+        elements `args`: array elements in the op's own loop, scalars in a row pipeline."""
+        match op:
+            case rnn.AddOp() | rnn.SubOp() | rnn.MulOp():
+                symbol = {rnn.AddOp: "+", rnn.SubOp: "-", rnn.MulOp: "*"}[type(op)]
+                self._line(f"{dst} = {args[0]} {symbol} {args[1]};")
+            case rnn.SliceOp() | rnn.ConcatOp():
+                self._line(f"{dst} = {args[0]};")
+            case rnn.ActivationOp() if isinstance(element_type(op.result.type), FixedType):
+                self._fixed_activation(op, args[0], dst)
+            case rnn.ActivationOp():
+                self._line(f"const {self._ct(op.result)} v = {args[0]};")
+                self._line(f"{dst} = {self._activation(op.fn, 'v', op.result)};")
+            case rnn.ClampOp():
+                hi = self._lit(op.bound.value.data, op.result)
+                lo = self._lit(-op.bound.value.data, op.result)
+                self._line(f"const {self._ct(op.result)} v = {args[0]};")
+                self._line(f"{dst} = (v < {lo} ? {lo} : (v > {hi} ? {hi} : v));")
+            case fix.PWLOp():
+                self._pwl_element(op, args[0], dst)
+            case _:
+                raise ErccError(f"the hls-cpp backend cannot emit '{op.name}' element by element")
 
     @_emit.register
     def _(self, op: rnn.ActivationOp) -> None:
-        if isinstance(element_type(op.result.type), FixedType):
-            self._fixed_activation(op)
-        else:
-            self._unary(op, self._activation(op.fn, "v", op.result))
+        self._unary(op)
 
-    def _fixed_activation(self, op: rnn.ActivationOp) -> None:
+    def _fixed_activation(self, op: rnn.ActivationOp, arg: str, dst: str) -> None:
         """The exactly piecewise-linear activations on ap_fixed, as ercc.numerics.reference computes them.
 
         alpha/beta are `coefficient_format` constants; `A * v + B` is exact and
@@ -582,19 +620,16 @@ class HLSPrinter(BasePrinter):
             ]
         else:
             raise ErccError(f"activation '{op.fn.kind.data}' needs the activation-approximation pass in fixed point")
-        x, out, ct = self._names[op.input], self._array(op.result), self.ctype(el)
-        with self._nest((array_size(op.result.type),)) as (i,):
-            self._line(f"const {ct} v = {x}[{i}];")
-            self._line(f"{ct} t_act;")
-            for line in lines:
-                self._line(line)
-            self._line(f"{out}[{i}] = t_act;")
+        ct = self.ctype(el)
+        self._line(f"const {ct} v = {arg};")
+        self._line(f"{ct} t_act;")
+        for line in lines:
+            self._line(line)
+        self._line(f"{dst} = t_act;")
 
     @_emit.register
     def _(self, op: rnn.ClampOp) -> None:
-        hi = self._lit(op.bound.value.data, op.result)
-        lo = self._lit(-op.bound.value.data, op.result)
-        self._unary(op, f"(v < {lo} ? {lo} : (v > {hi} ? {hi} : v))")
+        self._unary(op)
 
     @_emit.register
     def _(self, op: rnn.SoftmaxOp | rnn.LogSoftmaxOp) -> None:
@@ -836,41 +871,54 @@ class HLSPrinter(BasePrinter):
         unroll = max(1, min(sched.unroll.data if sched is not None else 1, q))
         ii = sched.ii.data if sched is not None else 1
         groups = -(-q // unroll)
-        w, x = self._names[op.weight], self._names[op.input]
         y = self._array(op.result, per_pe=2 * bins)
-        acc_el = op.accumulator if op.accumulator is not None else op.result.type.element_type
-        at, acc = self.ctype(acc_el), self._fresh("acc")
-        self._line(f"{at} {acc}[{2 * bins}];")
-        self._line(f"#pragma HLS array_partition variable={acc} complete dim=1")
+        acc = self._accumulator(op)
         label = self._fresh_label(f"{self._tag}_rb")
         self._line(f"{label}: for (int i = 0; i < {p * groups}; i++) {{")
         with self.indented():
             self._line(f"#pragma HLS pipeline II={ii}")
             self._line(f"const int r = i / {groups};")
             self._line(f"const int g = i % {groups};")
-            with self._loop("j", 2 * bins):
-                self._line(f"if (g == 0) {acc}[j] = {self.literal(0.0, acc_el)};")
-            unit = self._fresh_label(f"{self._tag}_pe")
-            self._line(f"{unit}: for (int u = 0; u < {unroll}; u++) {{")
-            with self.indented():
-                self._line(f"const int b = g * {unroll} + u;")
-                guard = "" if q % unroll == 0 else f"if (b < {q}) "
-                self._line(f"{guard}{{")
-                with self.indented():
-                    self._line(f"const int wb = (r * {q} + b) * {k};")
-                    self._line(f"const int xb = b * {2 * bins};")
-                    self._line(f"{acc}[0] += {w}[wb] * {x}[xb];")
-                    if k > 1:
-                        self._line(f"{acc}[{2 * half}] += {w}[wb + 1] * {x}[xb + {2 * half}];")
-                    for m in range(1, half):
-                        wr, wi = f"{w}[wb + {2 * m}]", f"{w}[wb + {2 * m + 1}]"
-                        xr, xi = f"{x}[xb + {2 * m}]", f"{x}[xb + {2 * m + 1}]"
-                        self._line(f"{acc}[{2 * m}] += {wr} * {xr} - {wi} * {xi};")
-                        self._line(f"{acc}[{2 * m + 1}] += {wr} * {xi} + {wi} * {xr};")
-                self._line("}")
-            self._line("}")
+            self._mac_pes(op, acc, unroll)
             with self._loop("j", 2 * bins):
                 self._line(f"if (g == {groups - 1}) {y}[r * {2 * bins} + j] = {acc}[j];")
+        self._line("}")
+
+    def _accumulator(self, op: circ.FreqMacOp) -> str:
+        """Declares a MAC engine's accumulators: one block row's bins, in `accumulator`'s exact format."""
+        acc_el = op.accumulator if op.accumulator is not None else op.result.type.element_type
+        acc = self._fresh("acc")
+        self._line(f"{self.ctype(acc_el)} {acc}[{2 * op.result.type.bins}];")
+        self._line(f"#pragma HLS array_partition variable={acc} complete dim=1")
+        return acc
+
+    def _mac_pes(self, op: circ.FreqMacOp, acc: str, unroll: int) -> None:
+        """One iteration of the MAC engine: block row `r`, column group `g` (C variables), U PEs."""
+        wt = op.weight.type
+        (_, q), k = wt.grid, wt.block.data
+        bins, half = k // 2 + 1, k // 2
+        w, x = self._names[op.weight], self._names[op.input]
+        acc_el = op.accumulator if op.accumulator is not None else op.result.type.element_type
+        with self._loop("j", 2 * bins):
+            self._line(f"if (g == 0) {acc}[j] = {self.literal(0.0, acc_el)};")
+        unit = self._fresh_label(f"{self._tag}_pe")
+        self._line(f"{unit}: for (int u = 0; u < {unroll}; u++) {{")
+        with self.indented():
+            self._line(f"const int b = g * {unroll} + u;")
+            guard = "" if q % unroll == 0 else f"if (b < {q}) "
+            self._line(f"{guard}{{")
+            with self.indented():
+                self._line(f"const int wb = (r * {q} + b) * {k};")
+                self._line(f"const int xb = b * {2 * bins};")
+                self._line(f"{acc}[0] += {w}[wb] * {x}[xb];")
+                if k > 1:
+                    self._line(f"{acc}[{2 * half}] += {w}[wb + 1] * {x}[xb + {2 * half}];")
+                for m in range(1, half):
+                    wr, wi = f"{w}[wb + {2 * m}]", f"{w}[wb + {2 * m + 1}]"
+                    xr, xi = f"{x}[xb + {2 * m}]", f"{x}[xb + {2 * m + 1}]"
+                    self._line(f"{acc}[{2 * m}] += {wr} * {xr} - {wi} * {xi};")
+                    self._line(f"{acc}[{2 * m + 1}] += {wr} * {xi} + {wi} * {xr};")
+            self._line("}")
         self._line("}")
 
     @_emit.register
@@ -967,12 +1015,25 @@ class HLSPrinter(BasePrinter):
         self._line("}")
 
     def _step(self, block: Block, xs: str, step: str) -> rnn.YieldOp:
-        """One step of a map or scan body: x_t copied in from row `step` of xs, then the body's ops."""
+        """One step of a map or scan body: x_t copied in from row `step` of xs (a row pipeline
+        may read it there directly), then the body's ops."""
         x_size = array_size(block.args[0].type)
-        x = self._array(block.args[0])
-        self._copy(x, xs, x_size, src_at=f"{step} * {x_size} + ", scheduled=True)
-        for inner in block.ops:
-            if not isinstance(inner, rnn.YieldOp):
+        rows = row_pipeline.match(block) if ROW_PIPELINE in block.parent_op().attributes else None
+        if rows is not None and row_pipeline.reads_rows(block.parent_op()):
+            self._names[block.args[0]] = xs
+            self._row_at = f"{step} * {x_size} + "
+        else:
+            x = self._array(block.args[0])
+            self._copy(x, xs, x_size, src_at=f"{step} * {x_size} + ", scheduled=True)
+            self._row_at = ""
+        inside = {rows.inverse, *rows.tail} if rows is not None else set()
+        ops = list(block.ops)
+        if rows is not None:  # constants first (file-scope tables): the pipeline's tail may read them
+            ops.sort(key=lambda o: not o.has_trait(ConstantLike))
+        for inner in ops:
+            if rows is not None and inner is rows.mac:
+                self.emit(inner, lambda _: self._row_pipeline(rows))
+            elif not isinstance(inner, rnn.YieldOp) and inner not in inside:
                 self.emit(inner)
         yielded = block.last_op
         assert isinstance(yielded, rnn.YieldOp)
@@ -989,11 +1050,18 @@ class HLSPrinter(BasePrinter):
         block = op.body.block
         rows = [self._array(y) for y in op.ys]
         self._stream(op, rows[0])
+        direct = ROW_PIPELINE in op.attributes and row_pipeline.writes_rows(op)
         with self._loop("t", rnn.shape_of(op.xs)[0]):
+            if direct:  # the row pipeline's tail writes row t itself
+                self._row_out = {
+                    v: (row, f"t * {array_size(v.type)} + ") for row, v in zip(rows, block.last_op.operands)
+                }
             yielded = self._step(block, self._names[op.xs], "t")
+            self._row_out = {}
             for row, value in zip(rows, yielded.values):
                 size = array_size(value.type)
-                self._copy(row, self._names[value], size, dst_at=f"t * {size} + ", scheduled=True)
+                if not direct:
+                    self._copy(row, self._names[value], size, dst_at=f"t * {size} + ", scheduled=True)
 
     def _update_states(self, states: list[str], sources: list[str], types: list[Attribute]) -> None:
         """states[i] = sources[i]; through temporaries when one source is another state."""

@@ -1,0 +1,170 @@
+"""Row pipelines: a step's MAC engine, inverse FFT and elementwise tail as one pipelined loop.
+
+Run one after another, the ops of a step leave the MAC engine's DSPs idle
+while the inverse FFT, the gate activations and the state update run. E-RNN's
+PEs do not wait: a block row's inverse FFT runs as soon as its accumulation
+ends, and a hidden block's elementwise tail (activations, cell update) as soon
+as every gate's row of that block is out. `match` recognizes the map and
+scan steps this applies to; `pe-schedule` marks them (`sched.row_pipeline`),
+the cost model and the HLS emitter read the mark. The loop walks block rows
+hidden block by hidden block (b outer, gate g inner: row g·P + b of the
+stacked gate weights, `fuse-gate-macs`' layout); the tail of hidden block b
+runs, `lanes` elements a cycle, during the rows of block b + 1, and one more
+block's worth of iterations drains the last. Every value keeps its IR type,
+so the results are the same bits as the ops run one after another.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from xdsl.ir import Block, Operation, SSAValue
+from xdsl.traits import ConstantLike
+
+from ercc.dialects import circ, fix, rnn
+from ercc.dialects.sched import STREAM
+
+_ELEMENTWISE = (rnn.AddOp, rnn.SubOp, rnn.MulOp, rnn.ActivationOp, rnn.ClampOp, fix.PWLOp)
+
+
+@dataclass(frozen=True)
+class RowPipeline:
+    """A matched step: the MAC, its inverse FFT, and the tail computed per hidden element."""
+
+    mac: circ.FreqMacOp
+    inverse: circ.IRFFTOp
+    tail: tuple[Operation, ...]
+    """Elementwise ops on size-`size` vectors (and the slices and concat around them), in program order."""
+    gates: int
+    size: int
+    block: int
+
+    @property
+    def rows_per_gate(self) -> int:
+        return math.ceil(self.size / self.block)
+
+    def gate_of(self, slice_op: rnn.SliceOp) -> int:
+        """The gate whose rows a slice of the inverse FFT's output takes."""
+        return slice_op.offsets.get_values()[0] // (self.rows_per_gate * self.block)
+
+    def groups(self, unroll: int) -> int:
+        """Iterations the MAC spends on one block row with `unroll` PEs."""
+        return math.ceil(self.mac.weight.type.grid[1] / max(1, min(unroll, self.mac.weight.type.grid[1])))
+
+    def lanes(self, unroll: int) -> int:
+        """Tail elements computed per iteration: a hidden block's k elements over its G·groups iterations."""
+        return math.ceil(self.block / (self.gates * self.groups(unroll)))
+
+
+def _vector(value: SSAValue, size: int) -> bool:
+    return rnn.shape_of(value) == (size,)
+
+
+def match(block: Block) -> RowPipeline | None:
+    """The row pipeline of a map or scan body, or None when the step has another shape.
+
+    The body must be: forward FFTs feeding one `circ.freq_mac` (weights defined
+    outside), its one `circ.irfft`, whose output only unit-stride slices read, one
+    per gate at gate boundaries; every other op elementwise on vectors of the
+    gates' size (slices of x_t, add/sub/mul, activations, clamp, fix.pwl) or, in
+    a map, one concat of them; the yield takes tail values only.
+    """
+    ops = list(block.ops)
+    macs = [o for o in ops if isinstance(o, circ.FreqMacOp)]
+    if len(macs) != 1 or not isinstance(block.last_op, rnn.YieldOp):
+        return None
+    mac = macs[0]
+    if mac.weight.owner.parent_block() is block or mac.result.uses.get_length() != 1:
+        return None
+    inverse = next(iter(mac.result.uses)).operation
+    if not isinstance(inverse, circ.IRFFTOp) or inverse.parent_block() is not block:
+        return None
+    k = mac.weight.type.block.data
+    p = mac.weight.type.grid[0]
+    users = [u.operation for u in inverse.result.uses]
+    inside: set[SSAValue] = set()
+    if not any(isinstance(s, rnn.SliceOp) for s in users):
+        # One gate (a simple RNN, an input path of one): the tail reads the rows themselves.
+        size, gates = rnn.shape_of(inverse.result)[0], 1
+        if p != math.ceil(size / k):
+            return None
+        inside.add(inverse.result)
+    else:
+        if not all(isinstance(s, rnn.SliceOp) and s.strides.get_values() == (1,) for s in users):
+            return None
+        sizes = {rnn.shape_of(s.result) for s in users}
+        if len(sizes) != 1 or len(next(iter(sizes))) != 1:
+            return None
+        size = next(iter(sizes))[0]
+        per_gate = math.ceil(size / k) * k
+        if p * k % per_gate or any(s.offsets.get_values()[0] % per_gate for s in users):
+            return None
+        gates = p * k // per_gate
+    tail: list[Operation] = []
+    for op in ops[:-1]:
+        if isinstance(op, circ.RFFTOp):
+            if any(u.operation is not mac for u in op.result.uses) or op.input in inside:
+                return None
+            continue
+        if op is mac or op is inverse or op.has_trait(ConstantLike):
+            continue
+        if not _tail_op(op, block, inverse, size, inside):
+            return None
+        tail.append(op)
+        inside.add(op.results[0])
+    for value in inside:
+        for use in value.uses:
+            user = use.operation
+            if user not in tail and not isinstance(user, rnn.YieldOp):
+                return None
+    if any(v not in inside for v in block.last_op.operands):
+        return None
+    if any(isinstance(o, rnn.ConcatOp) for o in tail) and not isinstance(block.parent_op(), rnn.MapOp):
+        return None
+    return RowPipeline(mac, inverse, tuple(tail), gates, size, k)
+
+
+def _tail_op(op: Operation, block: Block, inverse: circ.IRFFTOp, size: int, inside: set[SSAValue]) -> bool:
+    """Whether `op` can run per hidden element: its operands are tail values, x_t slices, or whole
+    vectors (states, constants) of the gates' size; tables of fix.pwl come from outside."""
+    if isinstance(op, rnn.SliceOp):
+        return (op.input is inverse.result or op.input is block.args[0]) and op.strides.get_values() == (1,) \
+            and _vector(op.result, size) and len(rnn.shape_of(op.input)) == 1
+    if isinstance(op, rnn.ConcatOp):
+        return op.axis.value.data == 0 and all(v in inside and _vector(v, size) for v in op.inputs)
+    if not isinstance(op, _ELEMENTWISE) or not _vector(op.results[0], size):
+        return False
+    data = [op.input] if isinstance(op, fix.PWLOp) else list(op.operands)
+    for value in data:
+        if value in inside:
+            continue
+        if not _vector(value, size):
+            return False
+        owner = value.owner
+        if isinstance(owner, Operation) and owner.parent_block() is block and not owner.has_trait(ConstantLike):
+            return False  # computed in the step, but not by the tail (an FFT or the MAC)
+    if isinstance(op, fix.PWLOp):
+        return all(t.owner.parent_block() is not block for t in (op.breaks, op.values, op.slopes))
+    return True
+
+
+def reads_rows(op: Operation) -> bool:
+    """Whether a row-pipelined scan's tail reads x_t straight from the rows of its input (no
+    per-step copy): only tail slices read x_t, and the rows are an array, not a FIFO (which
+    must be read in order)."""
+    if not isinstance(op, rnn.ScanOp):
+        return False
+    x = op.body.block.args[0]
+    if any(not isinstance(u.operation, rnn.SliceOp) for u in x.uses):
+        return False
+    source = op.xs
+    while isinstance(source.owner, rnn.ReshapeOp):
+        source = source.owner.input
+    return not (isinstance(source.owner, Operation) and STREAM in source.owner.attributes)
+
+
+def writes_rows(op: Operation) -> bool:
+    """Whether a row-pipelined map's tail writes its output rows in place (no per-step copy):
+    they are an array, not a FIFO (which must be written in order)."""
+    return isinstance(op, rnn.MapOp) and STREAM not in op.attributes

@@ -1,0 +1,110 @@
+"""Row pipelines (`sched.row_pipeline`): a step's MAC, inverse FFT and elementwise tail as one loop.
+
+The pipeline reorders work, never arithmetic: its C simulation must equal the
+same kernel scheduled without it and ercc's reference executor, bit for bit,
+for every cell, block size, precision and PE count (one tail lane an
+iteration, or several when a hidden block's rows take fewer iterations than
+it has elements).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from ercc.backends.hls.csim import build_csim
+from ercc.compiler.pipeline import CompileOptions, compile_model, default_passes
+from ercc.dialects.sched import ROW_PIPELINE
+from ercc.hardware import row_pipeline
+from ercc.hardware.cost_model import estimate
+from ercc.hardware.devices import DEVICES
+from ercc.numerics.reference import ReferenceExecutor
+from ercc.passes.pe_schedule import PESchedule
+from models import make_gru_model, make_lstm_model, make_rnn_model
+
+CASES = [
+    # (id, maker, model options, block size, precision)
+    ("lstm-k4-fixed", make_lstm_model, dict(H=8), 4, "fixed"),
+    ("lstm-k8-float-odd", make_lstm_model, dict(H=13, peepholes=True, clip=2.0), 8, "float"),
+    ("lstm-k16-fixed-bidir", make_lstm_model, dict(H=20, direction="bidirectional"), 16, "fixed"),
+    ("gru-lbr-k4-fixed", make_gru_model, dict(H=12, linear_before_reset=1), 4, "fixed"),
+    ("gru-lbr-k2-float", make_gru_model, dict(H=6, linear_before_reset=1), 2, "float"),
+    ("rnn-k8-fixed", make_rnn_model, dict(H=16), 8, "fixed"),
+    ("rnn-k4-float-reverse", make_rnn_model, dict(H=10, direction="reverse"), 4, "float"),
+]
+
+
+def _compile(path, block_size: int, precision: str, rows: bool):
+    options = CompileOptions(block_size=block_size, precision=precision)
+    passes = [p if not isinstance(p, PESchedule) else dataclasses.replace(p, row_pipelines=rows)
+              for p in default_passes(options)]
+    return compile_model(path, options, passes=passes)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_row_pipeline_is_bit_identical(case, tmp_path):
+    name, maker, opts, k, precision = case
+    path = tmp_path / f"{name}.onnx"
+    maker(path, T=5, I=7, seed=3, **opts)
+    fused, fused_kernel = _compile(path, k, precision, rows=True)
+    plain, plain_kernel = _compile(path, k, precision, rows=False)
+    marked = [o for o in fused.module.walk() if ROW_PIPELINE in o.attributes]
+    assert marked, "no step was given a row pipeline"
+    assert "one row pipeline" in fused_kernel.source and "one row pipeline" not in plain_kernel.source
+    rng = np.random.default_rng(0)
+    for scale in (0.1, 1.0, 30.0):
+        xs = [(rng.standard_normal((3, *p.shape)) * scale).astype(np.float32) for p in fused_kernel.inputs]
+        got = build_csim(fused_kernel).run(xs)
+        want = build_csim(plain_kernel).run(xs)
+        ref = ReferenceExecutor(fused.module).run_batch(xs)
+        for g, w, r in zip(got, want, ref):
+            np.testing.assert_array_equal(g, w)
+            if precision == "fixed":
+                np.testing.assert_array_equal(g, r)
+            else:
+                np.testing.assert_allclose(g, r, rtol=1e-4, atol=1e-5)
+
+
+def test_several_tail_lanes_an_iteration(tmp_path):
+    """k = 8 elements of a hidden block, 4 gates × 1 column group = 4 iterations: 2 lanes."""
+    path = tmp_path / "lstm.onnx"
+    make_lstm_model(path, T=3, I=4, H=16, seed=1)
+    imported, kernel = _compile(path, 8, "fixed", rows=True)
+    scan = next(o for o in imported.module.walk() if o.name == "rnn.scan")
+    rp = row_pipeline.match(scan.regions[0].block)
+    unroll = rp.mac.attributes["sched.loop"].unroll.data
+    assert rp.gates == 4 and rp.groups(unroll) == 1 and rp.lanes(unroll) == 2
+    assert "(i % 4) * 2 + l" in kernel.source
+
+
+def test_default_onnx_gru_keeps_its_ops():
+    """linear_before_reset = 0 multiplies r ⊙ h before R_h: two MACs in a step, no row pipeline."""
+    from ercc.compiler.pipeline import import_model, make_context, run_passes
+
+    model = make_gru_model(None, T=3, I=4, H=8)
+    options = CompileOptions(block_size=4)
+    imported = import_model(model, options)
+    run_passes(make_context(), imported.module, default_passes(options))
+    scan = next(o for o in imported.module.walk() if o.name == "rnn.scan")
+    assert row_pipeline.match(scan.regions[0].block) is None
+    assert ROW_PIPELINE not in scan.attributes
+
+
+def test_cost_model_charges_the_loop_to_the_mac(tmp_path):
+    """The MAC's cost covers (p + G)·groups iterations; the inverse FFT and the tail add no cycles."""
+    path = tmp_path / "lstm.onnx"
+    make_lstm_model(path, T=4, I=8, H=32, seed=0)
+    imported, _ = _compile(path, 8, "fixed", rows=True)
+    report = estimate(imported.module, DEVICES["xcku060"], 200.0)
+    plain, _ = _compile(path, 8, "fixed", rows=False)
+    assert report["mults_per_frame"] == estimate(plain.module, DEVICES["xcku060"], 200.0)["mults_per_frame"]
+    from ercc.hardware.cost_model import op_cost
+
+    scan = next(o for o in imported.module.walk() if o.name == "rnn.scan")
+    rp = row_pipeline.match(scan.regions[0].block)
+    u = rp.mac.attributes["sched.loop"].unroll.data
+    p = rp.mac.weight.type.grid[0]
+    assert op_cost(rp.mac).cycles >= (p + rp.gates) * rp.groups(u)
+    assert op_cost(rp.inverse).cycles == 0 and all(op_cost(o).cycles == 0 for o in rp.tail)
