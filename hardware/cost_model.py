@@ -233,7 +233,18 @@ def op_cost(op: Operation, unroll: int | None = None, ii: int | None = None) -> 
     fused = _row_pipeline(op)
     if fused is not None:
         return _fused_cost(op, fused, unroll, ii)
-    return _loop_cost(op, unroll, ii)
+    cost = _loop_cost(op, unroll, ii)
+    if isinstance(op, circ.RFFTOp) and _streamed(op.parent_op()) is op:
+        # Runs at the first step only (the row pipeline transforms the later states): its cycles spread over T.
+        steps = rnn.shape_of(op.parent_op().xs)[0]
+        cost = OpCost(cost.name, math.ceil(cost.cycles / steps), cost.dsp, cost.lut, cost.muls)
+    return cost
+
+
+def _streamed(scan: Operation | None) -> circ.RFFTOp | None:
+    if scan is None or ROW_PIPELINE not in scan.attributes:
+        return None
+    return row_pipeline.streamed_spectrum(scan)
 
 
 def _row_pipeline(op: Operation) -> row_pipeline.RowPipeline | None:
@@ -275,8 +286,12 @@ def _fused_cost(op: Operation, rp: row_pipeline.RowPipeline, unroll: int | None,
     cycles += inverse_latency + _chain(rp) * ar.depth
     inverse = _loop_cost(rp.inverse, 1, ii)
     tail = [_loop_cost(o, lanes, ii) for o in rp.tail]
-    dsp = mac.dsp + inverse.dsp + sum(t.dsp for t in tail)
-    lut = mac.lut + inverse.lut + sum(t.lut for t in tail)
+    units = [inverse, *tail]
+    if (forward := _streamed(op.parent_op())) is not None:  # one FFT unit for the next step's spectrum
+        units.append(_loop_cost(forward, 1, ii))
+        cycles += fft_plan.build(rp.block, False).stages * ar.add_latency + ar.depth + 2
+    dsp = mac.dsp + sum(t.dsp for t in units)
+    lut = mac.lut + sum(t.lut for t in units)
     return OpCost(f"{op.name} (row pipeline)", cycles, dsp, lut, mac.muls)
 
 

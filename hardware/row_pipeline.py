@@ -168,3 +168,31 @@ def writes_rows(op: Operation) -> bool:
     """Whether a row-pipelined map's tail writes its output rows in place (no per-step copy):
     they are an array, not a FIFO (which must be written in order)."""
     return isinstance(op, rnn.MapOp) and STREAM not in op.attributes
+
+
+def streamed_spectrum(op: Operation) -> circ.RFFTOp | None:
+    """The forward FFT of a row-pipelined scan's state, when the tail computes it for the next step.
+
+    The tail writes the state's hidden block hb − 1 during block hb; one FFT unit
+    then transforms it into the other half of a two-step spectrum buffer, so
+    the next step's MAC starts at once (the FFT before the loop runs at the
+    first step only). The state must be yielded by the tail at the FFT's block
+    size, block for block.
+    """
+    if not isinstance(op, rnn.ScanOp):
+        return None
+    block = op.body.block
+    rp = match(block)
+    if rp is None:
+        return None
+    spectra = [o for o in block.ops if isinstance(o, circ.RFFTOp) and o.input in block.args[1:]]
+    if len(spectra) != 1 or spectra[0].result is not rp.mac.input:
+        return None
+    fft = spectra[0]
+    position = list(block.args[1:]).index(fft.input)
+    new = block.last_op.operands[position]
+    if new not in [o.results[0] for o in rp.tail] or fft.result.type.block.data != rp.block:
+        return None
+    if rnn.shape_of(fft.input) != (rp.size,):
+        return None
+    return fft

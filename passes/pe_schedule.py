@@ -22,6 +22,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from xdsl.context import Context
 from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp, UnitAttr
@@ -143,12 +145,12 @@ def _balance(knobs: list[_Knob], once: list[bool], T: int, budgets: tuple[int, i
     """Sets every knob's unroll for the smallest max-stage cycles that fits the budgets.
 
     Binary search on the target cycles per frame. For a target, each stage
-    chooses its knobs' PE counts by Lagrangian relaxation: a stage's cycles and
-    resources are sums over its knobs, so for a price λ per cycle each knob
-    independently takes the PE count minimizing its share of the budgets
-    (DSP, LUT and BRAM, each over its budget) plus λ·cycles; λ is bisected to
-    the cheapest choice meeting the target. The stages' choices must fit the
-    budgets together. The greedy polish in `PESchedule` then spends what is left.
+    chooses its knobs' PE counts: a stage's cycles and resources are sums over
+    its knobs, so the cheapest choice meeting the target — the smallest share
+    of the budgets (DSP, LUT and BRAM, each over its budget) — is a
+    multiple-choice knapsack, solved by dynamic programming (`choose`). The
+    stages' choices must fit the budgets together. The greedy polish in
+    `PESchedule` then spends what is left.
     """
     budget, lut_budget, bram_budget = budgets
     stages = sorted({k.stage for k in knobs})
@@ -156,7 +158,7 @@ def _balance(knobs: list[_Knob], once: list[bool], T: int, budgets: tuple[int, i
     def frame(stage: int, cycles: float) -> float:
         return cycles / T if once[stage] else cycles
 
-    # Per knob: (unroll, cycles, dsp, lut, bram, share) for each PE count worth trying.
+    # Per knob: (unroll, cycles, dsp, lut, bram) for each PE count worth trying.
     tables: dict[int, list[tuple]] = {}
     for k in knobs:
         counts, u = [1], 1
@@ -167,42 +169,64 @@ def _balance(knobs: list[_Knob], once: list[bool], T: int, budgets: tuple[int, i
         for u in sorted(set(counts)):
             c = k.cost(u)
             bram = 0 if k.copies else _weight_brams(k.op, u)
-            rows.append((u, c.cycles, c.dsp, c.lut, bram,
-                         c.dsp / max(budget, 1) + c.lut / max(lut_budget, 1) + bram / max(bram_budget, 1)))
+            rows.append((u, c.cycles, c.dsp, c.lut, bram))
         tables[id(k)] = rows
 
-    def choose(mine: list[_Knob], price: float) -> list[tuple]:
-        return [min(tables[id(k)], key=lambda r: (r[5] + price * r[1], r[1])) for k in mine]
+    buckets = 256
+
+    def choose(mine: list[_Knob], cap: float, weights: tuple[float, float, float]) -> list[tuple] | None:
+        """The options of `mine` with the smallest weighted resources whose cycles sum to at most
+        `cap` (a multiple-choice knapsack, by dynamic programming over cycles in 1/256ths of the
+        cap, rounded up: what it returns always fits)."""
+        unit = cap / buckets
+        cost = np.zeros(buckets + 1)
+        back = []
+        for k in mine:
+            rows = tables[id(k)]
+            new, arg = np.full(buckets + 1, np.inf), np.full(buckets + 1, -1)
+            for i, r in enumerate(rows):
+                width = math.ceil(r[1] / unit - 1e-9) if unit > 0 else (0 if r[1] == 0 else buckets + 1)
+                if width > buckets:
+                    continue
+                shifted = np.full(buckets + 1, np.inf)
+                shifted[width:] = cost[: buckets + 1 - width] + weights[0] * r[2] + weights[1] * r[3] + weights[2] * r[4]
+                better = shifted < new
+                new[better], arg[better] = shifted[better], i
+            back.append(arg)
+            cost = new
+        end = int(np.argmin(cost))
+        if not np.isfinite(cost[end]):
+            return None
+        picked = []
+        for k, arg in zip(reversed(mine), reversed(back)):
+            r = tables[id(k)][arg[end]]
+            picked.append(r)
+            end -= math.ceil(r[1] / unit - 1e-9) if unit > 0 else 0
+        return picked[::-1]
 
     def attempt(target: float) -> dict[int, int] | None:
-        unroll: dict[int, int] = {}
-        dsp = lut = bram = 0
-        for stage in stages:
-            mine = [k for k in knobs if k.stage == stage]
-            fastest = choose(mine, 1e9)
-            if frame(stage, sum(r[1] for r in fastest)) > target:
-                return None
-            lo, hi = 0.0, 1e9
-            if frame(stage, sum(r[1] for r in choose(mine, lo))) > target:
-                for _ in range(60):
-                    mid = (lo + hi) / 2 if hi < 1e8 else max(hi / 1e3, 1e-12) if lo == 0 else (lo + hi) / 2
-                    if frame(stage, sum(r[1] for r in choose(mine, mid))) <= target:
-                        hi = mid
-                    else:
-                        lo = mid
-                    if hi - lo <= 1e-9 * hi:
-                        break
-                picked = choose(mine, hi)
-            else:
-                picked = choose(mine, lo)
-            for k, r in zip(mine, picked):
-                unroll[id(k)] = r[0]
-            dsp += sum(r[2] for r in picked)
-            lut += sum(r[3] for r in picked)
-            bram += sum(r[4] for r in picked)
-            if dsp > budget or lut > lut_budget or bram > bram_budget:
-                return None
-        return unroll
+        """PE counts meeting `target` within the budgets: each stage's cheapest choice, where a
+        resource's price (first one over its budget) rises fourfold while the stages overrun it."""
+        limits = (budget, lut_budget, bram_budget)
+        weights = [1 / max(b, 1) for b in limits]
+        for _ in range(8):
+            unroll: dict[int, int] = {}
+            used = [0, 0, 0]
+            for stage in stages:
+                mine = [k for k in knobs if k.stage == stage]
+                picked = choose(mine, target * T if once[stage] else target, tuple(weights))
+                if picked is None:
+                    return None
+                for k, r in zip(mine, picked):
+                    unroll[id(k)] = r[0]
+                for i in range(3):
+                    used[i] += sum(r[2 + i] for r in picked)
+            over = [u > b for u, b in zip(used, limits)]
+            if not any(over):
+                return unroll
+            for i in range(3):
+                weights[i] *= 4 if over[i] else 1
+        return None
 
     start = {s: sum(k.cost(1).cycles for k in knobs if k.stage == s) for s in stages}
     hi = max((frame(s, c) for s, c in start.items()), default=0.0)
@@ -217,6 +241,11 @@ def _balance(knobs: list[_Knob], once: list[bool], T: int, budgets: tuple[int, i
             lo = mid
         else:
             hi, best = mid, found
+    # Feasibility is not monotonic in the target (choices are discrete): probe a little lower.
+    for step in range(1, 16):
+        found = attempt(hi * (1 - 0.02 * step))
+        if found is not None:
+            best = found
     for k in knobs:
         k.unroll = best[id(k)]
 
@@ -256,7 +285,7 @@ class PESchedule(ModulePass):
 
     def _choose(self, module: ModuleOp, top: func.FuncOp) -> None:
         """Schedules with FIFO hand-overs and with ping-pong buffers only; keeps the faster
-        (frames/s; FIFOs on a tie: lower latency)."""
+        (frames/s; FIFOs unless buffers are more than 2 % faster: FIFOs give a much lower latency)."""
         if not (self.dataflow and self.fifos):
             self._schedule(module, top, fifos=False)
             return
@@ -264,7 +293,7 @@ class PESchedule(ModulePass):
         saved = _snapshot(module)
         _clear(module, top)
         buffers = self._schedule(module, top, fifos=False)
-        if with_fifos <= buffers:
+        if with_fifos <= 1.02 * buffers:
             _clear(module, top)
             for o, attrs in saved.items():
                 o.attributes.update(attrs)

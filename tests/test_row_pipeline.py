@@ -1,4 +1,5 @@
-"""Row pipelines (`sched.row_pipeline`): a step's MAC, inverse FFT and elementwise tail as one loop.
+"""Row pipelines (`sched.row_pipeline`): a step's MAC, inverse FFT and elementwise tail as one loop
+(and, in a scan, the FFT of the next step's state).
 
 The pipeline reorders work, never arithmetic: its C simulation must equal the
 same kernel scheduled without it and ercc's reference executor, bit for bit,
@@ -53,6 +54,7 @@ def test_row_pipeline_is_bit_identical(case, tmp_path):
     marked = [o for o in fused.module.walk() if ROW_PIPELINE in o.attributes]
     assert marked, "no step was given a row pipeline"
     assert "one row pipeline" in fused_kernel.source and "one row pipeline" not in plain_kernel.source
+    assert "fspec" in fused_kernel.source  # the scan's next spectrum is computed inside the pipeline
     rng = np.random.default_rng(0)
     for scale in (0.1, 1.0, 30.0):
         xs = [(rng.standard_normal((3, *p.shape)) * scale).astype(np.float32) for p in fused_kernel.inputs]

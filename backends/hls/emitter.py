@@ -59,7 +59,7 @@ from ercc.hardware import row_pipeline
 _INTERNAL_NAMES = frozenset(
     {"t", "s", "r", "k", "m", "b", "n", "v", "src", "acc", "acc_re", "acc_im", "mx", "sum"}
     | {"blk_re", "blk_im", "data_t", "std", "main", "seg"}
-    | {"i", "g", "j", "u", "l", "wb", "xb", "hb", "gt", "gi", "lane", "spec", "blk", "t_act"}
+    | {"i", "g", "j", "u", "l", "wb", "xb", "hb", "gt", "gi", "lane", "spec", "blk", "fblk", "fspec", "t_act"}
 )
 _LOOP_INDEX = re.compile(r"i\d+")
 _FIXED_TYPEDEF = re.compile(r"u?fx\d+_\d+\w*_t")  # ctype()'s names of ap_fixed formats
@@ -835,7 +835,8 @@ class HLSPrinter(RowPipelinePrinter, BasePrinter):
         assert isinstance(st, circ.SpectrumType)
         k, blocks, bins = st.block.data, st.blocks.data, st.bins
         n = rnn.shape_of(op.input)[0]
-        x, y = self._names[op.input], self._array(op.result, per_pe=2 * bins)
+        x = self._names[op.input]
+        y = self._names[op.result] if op.result in self._names else self._array(op.result, per_pe=2 * bins)
         in_el = element_type(op.input.type)
         fn = self._fft_function(op, in_el, st.element_type)
         in_ct, zero = self.ctype(in_el), self.literal(0.0, in_el)
@@ -892,8 +893,9 @@ class HLSPrinter(RowPipelinePrinter, BasePrinter):
         self._line(f"#pragma HLS array_partition variable={acc} complete dim=1")
         return acc
 
-    def _mac_pes(self, op: circ.FreqMacOp, acc: str, unroll: int) -> None:
-        """One iteration of the MAC engine: block row `r`, column group `g` (C variables), U PEs."""
+    def _mac_pes(self, op: circ.FreqMacOp, acc: str, unroll: int, x_at: str = "") -> None:
+        """One iteration of the MAC engine: block row `r`, column group `g` (C variables), U PEs;
+        the input spectrum starts at `x_at` (a C expression + ) in its array."""
         wt = op.weight.type
         (_, q), k = wt.grid, wt.block.data
         bins, half = k // 2 + 1, k // 2
@@ -909,7 +911,7 @@ class HLSPrinter(RowPipelinePrinter, BasePrinter):
             self._line(f"{guard}{{")
             with self.indented():
                 self._line(f"const int wb = (r * {q} + b) * {k};")
-                self._line(f"const int xb = b * {2 * bins};")
+                self._line(f"const int xb = {x_at}b * {2 * bins};")
                 self._line(f"{acc}[0] += {w}[wb] * {x}[xb];")
                 if k > 1:
                     self._line(f"{acc}[{2 * half}] += {w}[wb + 1] * {x}[xb + {2 * half}];")
@@ -957,6 +959,15 @@ class HLSPrinter(RowPipelinePrinter, BasePrinter):
             states.append(self._array(arg))
         for final, state in zip(op.finals, states):
             self._names[final] = state
+        forward = row_pipeline.streamed_spectrum(op) if ROW_PIPELINE in op.attributes else None
+        if forward is not None:  # two steps' spectra of the state: the row pipeline writes the next one
+            size = array_size(forward.result.type)
+            spectra = self._fresh(self._hint(forward.result, "v_"))
+            self._line(f"{self._ct(forward.result)} {spectra}[{2 * size}];")
+            banks = _read_partition(forward.result)
+            if banks > 1:
+                self._line(f"#pragma HLS array_partition variable={spectra} cyclic factor={banks} dim=1")
+            self._names[forward.result] = spectra
         if not self._dataflow:
             self._initial_states(op, states)
         y_size = array_size(op.init[0].type)
@@ -1030,9 +1041,15 @@ class HLSPrinter(RowPipelinePrinter, BasePrinter):
         ops = list(block.ops)
         if rows is not None:  # constants first (file-scope tables): the pipeline's tail may read them
             ops.sort(key=lambda o: not o.has_trait(ConstantLike))
+        forward = row_pipeline.streamed_spectrum(block.parent_op()) if rows is not None else None
         for inner in ops:
             if rows is not None and inner is rows.mac:
-                self.emit(inner, lambda _: self._row_pipeline(rows))
+                self.emit(inner, lambda _: self._row_pipeline(rows, forward))
+            elif inner is forward:  # later steps' spectra come from the row pipeline
+                self._line("if (t == 0) {")
+                with self.indented():
+                    self.emit(inner)
+                self._line("}")
             elif not isinstance(inner, rnn.YieldOp) and inner not in inside:
                 self.emit(inner)
         yielded = block.last_op

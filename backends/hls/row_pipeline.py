@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 
-from ercc.dialects import fix, rnn
+from ercc.dialects import circ, fix, rnn
 from ercc.hardware.row_pipeline import RowPipeline
 
 _SCOPED = (rnn.ActivationOp, rnn.ClampOp, fix.PWLOp)  # their element code declares locals
@@ -23,7 +23,8 @@ _SCOPED = (rnn.ActivationOp, rnn.ClampOp, fix.PWLOp)  # their element code decla
 class RowPipelinePrinter:
     """The HLS printer's row-pipeline method (mixed into `HLSPrinter`)."""
 
-    def _row_pipeline(self, rp: RowPipeline) -> None:
+    def _row_pipeline(self, rp: RowPipeline, forward: circ.RFFTOp | None = None) -> None:
+        """`forward`: the state's FFT whose next-step spectrum the loop writes (`streamed_spectrum`)."""
         mac, inverse = rp.mac, rp.inverse
         (p, q), k = mac.weight.type.grid, rp.block
         bins = k // 2 + 1
@@ -64,8 +65,9 @@ class RowPipelinePrinter:
             self._line(f"const int r = gt * {rp.rows_per_gate} + hb;")
             self._line(f"const int g = i % {groups};")
             self._line(f"if (i < {p * groups}) {{")
+            spectrum_size = 2 * rp.rows_per_gate * bins
             with self.indented():
-                self._mac_pes(mac, acc, unroll)
+                self._mac_pes(mac, acc, unroll, f"(t & 1) * {spectrum_size} + " if forward is not None else "")
                 self._line(f"if (g == {groups - 1}) {{")
                 with self.indented():
                     self._line(f"{self.ctype(spec_el)} spec[{2 * bins}];")
@@ -91,11 +93,33 @@ class RowPipelinePrinter:
                 if guards:
                     self._line("}")
             self._line("}")
+            if forward is not None:
+                self._line(f"if (i >= {per_block} && i % {per_block} == {per_block - 1}) {{")
+                with self.indented():
+                    self._next_spectrum(rp, forward, spectrum_size)
+                self._line("}")
             self._line(f"if (i % {per_block} == {per_block - 1}) {{")
             with self.indented(), self._loop("gi", gates), self._loop("m", k):
                 self._line(f"{ebuf}[gi][m] = {gbuf}[gi][m];")
             self._line("}")
         self._line("}")
+
+    def _next_spectrum(self, rp: RowPipeline, forward: circ.RFFTOp, size: int) -> None:
+        """FFT of the state's hidden block hb − 1, just written, into the next step's half of the buffer."""
+        k, bins = rp.block, rp.block // 2 + 1
+        in_el = forward.input.type.get_element_type()
+        fn = self._fft_function(forward, in_el, forward.result.type.element_type)
+        state, zero = self._names[forward.input], self.literal(0.0, in_el)
+        self._line(f"{self.ctype(in_el)} fblk[{k}];")
+        self._line("#pragma HLS array_partition variable=fblk complete dim=1")
+        self._line(f"{self.ctype(forward.result.type.element_type)} fspec[{2 * bins}];")
+        self._line("#pragma HLS array_partition variable=fspec complete dim=1")
+        with self._loop("m", k):
+            load = f"{state}[(hb - 1) * {k} + m]"
+            self._line(f"fblk[m] = {load if rp.size % k == 0 else f'(hb - 1) * {k} + m < {rp.size} ? {load} : {zero}'};")
+        self._line(f"{fn}(fblk, fspec);")
+        with self._loop("j", 2 * bins):
+            self._line(f"{self._names[forward.result]}[((t + 1) & 1) * {size} + (hb - 1) * {2 * bins} + j] = fspec[j];")
 
     def _tail(self, rp: RowPipeline, ebuf: str, outputs: list) -> None:
         """Element n of every tail value, as scalars; yielded ones stored into their arrays."""

@@ -4,7 +4,10 @@
 // row pipeline is one loop over (p + G)·groups iterations (here 2 block rows,
 // one gate, one column group: 3). A row's last column group runs the inverse
 // FFT into the gate buffer; the tail of hidden block hb - 1 (the bias add and
-// tanh for the scan) runs during block hb, from a copy of the gate buffer.
+// tanh for the scan) runs during block hb, from a copy of the gate buffer; the
+// scan's state is written in place, and its hidden block hb - 1 transformed
+// into the next step's half of the spectrum buffer (the FFT before the loop
+// runs at t == 0 only).
 func.func @ercc_kernel(%X: tensor<3x1x4xf32>) -> (tensor<3x1x1x8xf32>, tensor<1x1x8xf32>) attributes {ercc.input_names = ["X"], ercc.output_names = ["Y", "Y_h"]} {
   %0 = rnn.reshape %X : tensor<3x1x4xf32> -> tensor<3x4xf32>
   %1 = arith.constant dense<[0.517025888, -0.932961404, -1.02714384, -0.390251189, -0.87372911, 0.688041329, -0.37296772, -0.482542604]> : tensor<8xf32>
@@ -43,5 +46,9 @@ func.func @ercc_kernel(%X: tensor<3x1x4xf32>) -> (tensor<3x1x1x8xf32>, tensor<1x
 // CHECK:         if (i % 1 == 0) {
 // CHECK:             ebuf[gi][m] = gbuf[gi][m];
 // CHECK:       // circ.freq_mac, circ.irfft and the elementwise tail: one row pipeline
+// CHECK:           const int xb = (t & 1) * 12 + b * 6;
 // CHECK:             e_{{[0-9_]+}} = std::tanh(v);
 // CHECK:             v_{{[0-9]+}}[n] = e_{{[0-9_]+}};
+// CHECK:         if (i >= 1 && i % 1 == 0) {
+// CHECK:           ercc_rfft4_{{[0-9]+}}(fblk, fspec);
+// CHECK:             v_{{[0-9]+}}[((t + 1) & 1) * 12 + (hb - 1) * 6 + j] = fspec[j];
