@@ -8,8 +8,9 @@ recurrences, the rest) run as concurrent dataflow processes, and a process
 carrying `sched.stream` passes its rows to the next one through a FIFO of
 the given depth instead of a ping-pong buffer; a map or scan carrying
 `sched.row_pipeline` runs its step's MAC engine, inverse FFT and elementwise
-tail as one pipelined loop (`ercc.hardware.row_pipeline`). Nothing here
-changes what a kernel computes.
+tail as one pipelined loop (`ercc.hardware.row_pipeline`), and a scan also
+carrying `sched.next_spectrum` computes in that loop the FFT of its next
+state. Nothing here changes what a kernel computes.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ PARTITION = "sched.partition"
 DATAFLOW = "sched.dataflow"  # a unit attribute on the func.func
 STREAM = "sched.stream"
 ROW_PIPELINE = "sched.row_pipeline"  # a unit attribute on an rnn.map or rnn.scan
+NEXT_SPECTRUM = "sched.next_spectrum"  # a unit attribute on a row-pipelined rnn.scan
 
 
 @irdl_attr_definition

@@ -4,8 +4,9 @@ ESTIMATES, not synthesis results. The model follows the emitted code: every op
 is a loop nest whose innermost loop is pipelined (`#sched.loop` II) and
 unrolled (`#sched.loop` unroll) — or, for a reduction unrolled completely, whose
 parent loop is pipelined around an adder tree; ops run one after another
-inside a time step and every op has its own hardware (no sharing, the
-conservative case). The top-level loops are processes: input paths
+inside a time step, except in a row pipeline (`sched.row_pipeline`: the MAC's
+loop carries the inverse FFT and the elementwise tail), and every op has its
+own hardware (no sharing, the conservative case). The top-level loops are processes: input paths
 (`rnn.map`), recurrences (`rnn.scan`) and ops run once per sequence. Under
 `sched.dataflow` they overlap, so a frame costs the slowest process's cycles
 per step; without it they run one after another. Numbers per operator,

@@ -17,13 +17,14 @@ so the results are the same bits as the ops run one after another.
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass
 
 from xdsl.ir import Block, Operation, SSAValue
 from xdsl.traits import ConstantLike
 
 from ercc.dialects import circ, fix, rnn
-from ercc.dialects.sched import STREAM
+from ercc.dialects.sched import NEXT_SPECTRUM, STREAM
 
 _ELEMENTWISE = (rnn.AddOp, rnn.SubOp, rnn.MulOp, rnn.ActivationOp, rnn.ClampOp, fix.PWLOp)
 
@@ -61,7 +62,25 @@ def _vector(value: SSAValue, size: int) -> bool:
     return rnn.shape_of(value) == (size,)
 
 
+_MATCHED: dict[int, tuple] = {}
+
+
 def match(block: Block) -> RowPipeline | None:
+    """`_match`, remembered per block while its ops and their operands stay the same (the
+    scheduler and the cost model ask about one block thousands of times)."""
+    ops = tuple((o, tuple(o.operands)) for o in block.ops)
+    key = id(block)
+    cached = _MATCHED.get(key)
+    if cached is not None and cached[0]() is block and cached[1] == ops:
+        return cached[2]
+    if len(_MATCHED) > 1024:
+        _MATCHED.clear()
+    result = _match(block)
+    _MATCHED[key] = (weakref.ref(block), ops, result)
+    return result
+
+
+def _match(block: Block) -> RowPipeline | None:
     """The row pipeline of a map or scan body, or None when the step has another shape.
 
     The body must be: forward FFTs feeding one `circ.freq_mac` (weights defined
@@ -176,10 +195,11 @@ def streamed_spectrum(op: Operation) -> circ.RFFTOp | None:
     The tail writes the state's hidden block hb − 1 during block hb; one FFT unit
     then transforms it into the other half of a two-step spectrum buffer, so
     the next step's MAC starts at once (the FFT before the loop runs at the
-    first step only). The state must be yielded by the tail at the FFT's block
-    size, block for block.
+    first step only). `pe-schedule` asks for it (`sched.next_spectrum`) where
+    the extra FFT unit fits the budget; the state must be yielded by the tail
+    at the FFT's block size, block for block.
     """
-    if not isinstance(op, rnn.ScanOp):
+    if not isinstance(op, rnn.ScanOp) or NEXT_SPECTRUM not in op.attributes:
         return None
     block = op.body.block
     rp = match(block)

@@ -1,20 +1,23 @@
-"""pe-schedule: dataflow stages, and the processing elements of every loop, within a device's budget.
+"""pe-schedule: dataflow stages, row pipelines and the PEs of every loop, within a device's budget.
 
 The top-level loops of the kernel (input paths `rnn.map`, recurrences
 `rnn.scan`, ops run once per sequence) become dataflow processes
 (`sched.dataflow` on the function); rows that one process writes in time order
 and the next reads in time order pass through a FIFO (`#sched.stream`), so the
 consumer starts one step behind the producer; other hand-overs are ping-pong
-buffers. In a dataflow pipeline a frame costs the slowest process's cycles per
-step, so the pass balances the pipeline: starting from one PE per loop, it
-repeatedly doubles the PEs (unroll factor, `#sched.loop`) of the loop in the
-slowest process that saves the most estimated cycles per share of the DSP and
-LUT budgets spent
-(`ercc.hardware.cost_model`), while the kernel stays within `dsp-fraction` of
-the device's DSPs, LUTs and block RAMs (more PEs on a reduction partition its
-weight table cyclically, `#sched.partition`, which costs BRAM banks). It stops
-when the slowest process cannot get faster. With `dataflow=false` the
-processes run one after another and the pass minimizes their sum instead.
+buffers. A map or scan whose step is one MAC engine, its inverse FFT and an
+elementwise tail becomes a row pipeline (`sched.row_pipeline`; a scan also
+transforms its next state there, `sched.next_spectrum`, when the extra FFT
+unit fits). In a dataflow pipeline a frame costs the slowest process's cycles
+per step, so the pass balances the pipeline: it bisects on the cycles per frame,
+and for each target chooses every process's PE counts (unroll factors,
+`#sched.loop`) as the cheapest that meet it — a knapsack over the loops'
+options (`ercc.hardware.cost_model` costs), whose resource prices rise while
+the processes together overrun `dsp-fraction` of the device's DSPs, LUTs or
+block RAMs (more PEs on a reduction partition its weight table cyclically,
+`#sched.partition`, which costs BRAM banks); then what is left goes to the
+slowest process. With `dataflow=false` the processes run one after another and
+the pass minimizes their sum instead (greedily, cycles saved per budget share).
 """
 
 from __future__ import annotations
@@ -32,7 +35,16 @@ from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
 
 from ercc.dialects import rnn
-from ercc.dialects.sched import DATAFLOW, LOOP, PARTITION, ROW_PIPELINE, STREAM, LoopScheduleAttr, StreamAttr
+from ercc.dialects.sched import (
+    DATAFLOW,
+    LOOP,
+    NEXT_SPECTRUM,
+    PARTITION,
+    ROW_PIPELINE,
+    STREAM,
+    LoopScheduleAttr,
+    StreamAttr,
+)
 from ercc.hardware.cost_model import (
     buffer_brams,
     copy_cost,
@@ -129,7 +141,7 @@ def _shared_channel(top: func.FuncOp, processes: list[Operation]) -> bool:
 
 def _snapshot(module: ModuleOp) -> dict[Operation, dict]:
     """The scheduling attributes of every op (to restore a schedule)."""
-    keys = (DATAFLOW, LOOP, PARTITION, STREAM, ROW_PIPELINE)
+    keys = (DATAFLOW, LOOP, PARTITION, STREAM, ROW_PIPELINE, NEXT_SPECTRUM)
     return {o: {k: o.attributes[k] for k in keys if k in o.attributes} for o in module.walk()}
 
 
@@ -137,7 +149,7 @@ def _clear(module: ModuleOp, top: func.FuncOp) -> None:
     """Removes every scheduling decision (to schedule again another way)."""
     top.attributes.pop(DATAFLOW, None)
     for o in module.walk():
-        for key in (LOOP, PARTITION, STREAM, ROW_PIPELINE):
+        for key in (LOOP, PARTITION, STREAM, ROW_PIPELINE, NEXT_SPECTRUM):
             o.attributes.pop(key, None)
 
 
@@ -170,7 +182,9 @@ def _balance(knobs: list[_Knob], once: list[bool], T: int, budgets: tuple[int, i
             c = k.cost(u)
             bram = 0 if k.copies else _weight_brams(k.op, u)
             rows.append((u, c.cycles, c.dsp, c.lut, bram))
-        tables[id(k)] = rows
+        # Options no better in any way than a smaller PE count are never worth choosing.
+        tables[id(k)] = [r for i, r in enumerate(rows)
+                         if not any(all(a <= b for a, b in zip(q[1:], r[1:])) for q in rows[:i])]
 
     buckets = 256
 
@@ -315,12 +329,18 @@ class PESchedule(ModulePass):
             once.append(not looped)
             if looped and self.row_pipelines and row_pipeline.match(p.regions[0].block) is not None:
                 p.attributes[ROW_PIPELINE] = UnitAttr()
+                p.attributes[NEXT_SPECTRUM] = UnitAttr()
+                if row_pipeline.streamed_spectrum(p) is None:
+                    del p.attributes[NEXT_SPECTRUM]
             if looped:
                 knobs.append(_Knob(p, i, max(n for _, n in step_copies(p)), True))
             knobs += [_Knob(o, i, loop_work(o).inner, False) for o in stage_ops(p)]
         scheduled = {id(k.op) for k in knobs if not k.copies}
         fixed = [op_cost(o, unroll=1) for o in module.walk() if id(o) not in scheduled and loop_work(o) is not None]
         budget = int(device.dsp * self.dsp_fraction) - sum(c.dsp for c in fixed)
+        if sum(k.cost(1).dsp for k in knobs) > budget:  # no room for the next-state FFT units
+            for p in processes:
+                p.attributes.pop(NEXT_SPECTRUM, None)
         lut_budget = int(device.lut * self.dsp_fraction) - sum(c.lut for c in fixed)
         read = {id(w.owner) for k in knobs if not k.copies and (w := reduction_operand(k.op)) is not None}
         bram_budget = int(device.bram18k * self.dsp_fraction) - sum(

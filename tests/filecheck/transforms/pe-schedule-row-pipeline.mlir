@@ -5,7 +5,8 @@
 // A simple RNN at K = 4 after fft-decompose. Once hoist-input-path has moved
 // W·x into an rnn.map, each step has one MAC whose inverse FFT feeds only
 // elementwise work: the map and the scan both become row pipelines (MAC,
-// inverse FFT and tail in one loop). Without hoisting the step has two MACs
+// inverse FFT and tail in one loop), and the scan's loop also transforms its
+// next state (sched.next_spectrum). Without hoisting the step has two MACs
 // (W·x and R·h) and keeps its ops one after another.
 func.func @ercc_kernel(%X: tensor<3x1x4xf32>) -> (tensor<3x1x1x8xf32>, tensor<1x1x8xf32>) attributes {ercc.input_names = ["X"], ercc.output_names = ["Y", "Y_h"]} {
   %0 = rnn.reshape %X : tensor<3x1x4xf32> -> tensor<3x4xf32>
@@ -32,9 +33,10 @@ func.func @ercc_kernel(%X: tensor<3x1x4xf32>) -> (tensor<3x1x1x8xf32>, tensor<1x
 }
 
 // CHECK:      rnn.map %0 {ercc.layer = "rnn_0", sched.row_pipeline, sched.loop = #sched.loop<{{.*}}>}
-// CHECK:      rnn.scan %5 init(%4) {ercc.layer = "rnn_0", sched.row_pipeline, sched.loop = #sched.loop<{{.*}}>}
+// CHECK:      rnn.scan %5 init(%4) {ercc.layer = "rnn_0", sched.row_pipeline, sched.next_spectrum, sched.loop = #sched.loop<{{.*}}>}
 
 // OFF-NOT:    sched.row_pipeline
+// OFF-NOT:    sched.next_spectrum
 
 // TWO:        rnn.scan
 // TWO-NOT:    sched.row_pipeline
