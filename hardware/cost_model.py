@@ -567,6 +567,8 @@ def estimate(module: ModuleOp, device: Device, clock_mhz: float) -> dict:
         cycles_per_frame = sum(s.cycles_per_step for s in steps)
         latency = T * cycles_per_frame + sum(s.cycles_per_step for s in once)
     muls_per_frame = sum(s.muls_per_step for s in steps)
+    dsp_used = sum(s.dsp for s in stages.values())
+    lut_used = sum(s.lut for s in stages.values()) + lut_storage
     dsp_bound = math.ceil(muls_per_frame / device.dsp) if muls_per_frame else 0
     return {
         "estimate": True,
@@ -579,14 +581,17 @@ def estimate(module: ModuleOp, device: Device, clock_mhz: float) -> dict:
         "cycles_per_frame": cycles_per_frame,
         "latency_cycles": latency,
         "throughput_fps": clock_mhz * 1e6 / cycles_per_frame if cycles_per_frame else 0.0,
-        "dsp": sum(s.dsp for s in stages.values()),
+        "dsp": dsp_used,
         "dsp_available": device.dsp,
         "bram18k": bram + buffer_bram,
         "bram18k_buffers": buffer_bram,
         "bram18k_available": device.bram18k,
-        "lut": sum(s.lut for s in stages.values()) + lut_storage,
+        "lut": lut_used,
         "lut_available": device.lut,
         "weight_bytes": weight_bytes,
+        "over_device": [name for name, used, available in (
+            ("DSP", dsp_used, device.dsp), ("BRAM18K", bram + buffer_bram, device.bram18k),
+            ("LUT", lut_used, device.lut)) if used > available],
         "mults_per_frame": muls_per_frame,
         "dsp_bound_cycles_per_frame": dsp_bound,
         "dsp_bound_ratio": dsp_bound / cycles_per_frame if cycles_per_frame else 0.0,

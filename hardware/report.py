@@ -27,4 +27,9 @@ def format_table(report: dict) -> str:
         f"DSP-bound limit {report['dsp_bound_cycles_per_frame']:,} cycles/frame"
         f" (ratio to the estimate {report['dsp_bound_ratio']:.4f})",
     ]
+    if report.get("over_device"):
+        lines.append(
+            f"does NOT fit {report['device']}: {', '.join(report['over_device'])} over (the smallest schedule"
+            " ercc can emit for this model: try a larger block size, fewer bits or a larger part)"
+        )
     return "\n".join(lines)

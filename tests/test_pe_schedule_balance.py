@@ -79,3 +79,18 @@ def test_schedule_stays_within_the_budget(tmp_path, precision, fraction):
         assert report["lut"] <= int(DEVICES["xczu9eg"].lut * fraction)
     scan = next(o for o in imported.module.walk() if o.name == "rnn.scan")
     assert ("sched.next_spectrum" in scan.attributes) == (precision == "fixed")
+    assert report["over_device"] == []
+
+
+def test_a_kernel_over_the_device_is_reported(tmp_path):
+    """A kernel needing more DSPs than the part has: the estimate and its table say so."""
+    from ercc.hardware.report import format_table
+
+    path = tmp_path / "lstm.onnx"
+    make_lstm_model(path, T=4, I=40, H=128, seed=2)
+    options = CompileOptions(block_size=16, precision="float")
+    imported, _ = compile_model(path, options)
+    tiny = dataclasses.replace(DEVICES["xczu9eg"], name="tiny", dsp=100, lut=10**7, bram18k=10**5)
+    report = estimate(imported.module, tiny, 200.0)
+    assert report["over_device"] == ["DSP"]
+    assert "does NOT fit tiny: DSP over" in format_table(report)
