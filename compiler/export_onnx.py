@@ -46,12 +46,16 @@ def export_compressed(model: str | os.PathLike | onnx.ModelProto, options) -> on
     """The model with block-circulant (and, in fixed point, fake-quantized) recurrent weights, checked."""
     from ercc.compiler.pipeline import check_layer_names
     from ercc.frontends.canonicalize import load
+    from ercc.frontends.checks import check_block_size
 
     options.validate()
     proto, file = load(model)
     if not any(n.op_type in GATES for n in proto.graph.node):
         raise ErccError("no recurrent layer (LSTM, GRU, RNN) to compress", file=file)
     check_layer_names(proto, options)
+    check_block_size(
+        proto, options.block_size, file, layers={n: o.block_size for n, o in options.layers if o.block_size}
+    )
     inits = {t.name for t in proto.graph.initializer}
     for node in proto.graph.node:
         if node.op_type in GATES:

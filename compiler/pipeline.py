@@ -216,7 +216,9 @@ def import_model(path: str | os.PathLike, options: CompileOptions):
     from ercc.frontends.checks import check_block_size
 
     imported = import_onnx(path, seq_len=options.seq_len, top=options.top)
-    check_block_size(imported.model, options.block_size)
+    check_block_size(
+        imported.model, options.block_size, layers={n: o.block_size for n, o in options.layers if o.block_size}
+    )
     check_layer_names(imported.model, options)
     _tag_layer_options(imported.module, options)
     return imported

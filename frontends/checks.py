@@ -182,24 +182,46 @@ def check_sizes(model: onnx.ModelProto, file: str) -> None:
         )
 
 
-def check_block_size(model: onnx.ModelProto, block_size: int, file: str | None = None) -> None:
-    """A block size larger than every recurrent gate matrix compresses nothing: refuse it."""
-    if block_size <= 1:
-        return
+def _gate_matrices(model: onnx.ModelProto, node: onnx.NodeProto, shapes: dict) -> list[tuple[int, int]]:
+    """(rows, cols) of a recurrent node's gate matrices: W's H × I (I from W, else from x) and R's H × H."""
+    H = _hidden_size(model, node)
+    w = next((t for t in model.graph.initializer if len(node.input) > 1 and t.name == node.input[1]), None)
+    if w is not None and w.dims:
+        inputs = int(w.dims[-1])
+    elif node.input and node.input[0] in shapes:
+        inputs = shapes[node.input[0]].type.tensor_type.shape.dim[-1].dim_value
+    else:
+        inputs = 0
+    return [(H, inputs), (H, H)] if inputs else [(H, H)]
+
+
+def check_block_size(
+    model: onnx.ModelProto, block_size: int, file: str | None = None, layers: dict[str, int] | None = None
+) -> None:
+    """A block size larger than every recurrent gate matrix compresses nothing: refuse it, and
+    a per-layer one (`layers`: node name → block size) larger than that layer's matrices."""
     shapes = {vi.name: vi for vi in (*model.graph.input, *model.graph.value_info)}
-    largest: tuple[int, int, str] | None = None
-    for node in model.graph.node:
-        if node.op_type not in _GATES or not node.input or node.input[0] not in shapes:
-            continue
-        H = _hidden_size(model, node)
-        I = shapes[node.input[0]].type.tensor_type.shape.dim[-1].dim_value
-        for rows, cols in ((H, I), (H, H)):
-            if largest is None or (max(rows, cols), rows * cols) > (max(largest[:2]), largest[0] * largest[1]):
-                largest = (rows, cols, node_label(node.name, node.op_type))
-    if largest is not None and block_size > max(largest[:2]):
-        rows, cols, where = largest
-        raise ErccError(
-            f"--block-size {block_size} is larger than every recurrent weight matrix"
-            f" (the largest gate matrix is {rows}x{cols}, in {where})",
-            file=file,
-        )
+    recurrent = [n for n in model.graph.node if n.op_type in _GATES]
+    if block_size > 1:
+        largest: tuple[int, int, str] | None = None
+        for node in recurrent:
+            for rows, cols in _gate_matrices(model, node, shapes):
+                if largest is None or (max(rows, cols), rows * cols) > (max(largest[:2]), largest[0] * largest[1]):
+                    largest = (rows, cols, node_label(node.name, node.op_type))
+        if largest is not None and block_size > max(largest[:2]):
+            rows, cols, where = largest
+            raise ErccError(
+                f"--block-size {block_size} is larger than every recurrent weight matrix"
+                f" (the largest gate matrix is {rows}x{cols}, in {where})",
+                file=file,
+            )
+    for node in recurrent:
+        k = (layers or {}).get(node.name)
+        matrices = _gate_matrices(model, node, shapes)
+        if k is not None and k > 1 and k > max(max(m) for m in matrices):
+            sizes = " and ".join(f"{r}x{c}" for r, c in matrices)
+            raise ErccError(
+                f"layers: block size {k} of {node_label(node.name, node.op_type)} is larger than its"
+                f" gate matrices ({sizes})",
+                file=file,
+            )

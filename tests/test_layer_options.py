@@ -114,3 +114,23 @@ def test_per_layer_weight_bits_in_the_kernel_and_the_export(stack):
     assert widths == {lstm: {8}, gru: {16}}
     with pytest.raises(ErccError, match=f"layer '{lstm}': --weight-bits must be an integer in \\[4, 24\\], got 30"):
         CompileOptions(layers={lstm: {"weight_bits": 30}}).validate()
+
+
+def test_a_layer_block_size_larger_than_its_matrices_is_refused(stack, tmp_path):
+    """The GRU has 16 units on 16 inputs: K = 32 compresses nothing, in the kernel or the export."""
+    path, _, gru = stack
+    for args in (["-o", tmp_path / "k.cpp"], ["export-onnx", "-o", tmp_path / "m.onnx"]):
+        config = tmp_path / "layers.json"
+        config.write_text(json.dumps({"seq_len": 7, "layers": {gru: {"block_size": 32}}}))
+        argv = [args[0], path, *args[1:], "--config", config] if args[0] == "export-onnx" else [path, *args, "--config", config]
+        result = ercc_cli(*argv)
+        assert result.returncode == 2
+        message = f"layers: block size 32 of node '{gru}' (GRU) is larger than its gate matrices (16x16 and 16x16)"
+        assert message in result.stderr
+        assert not (tmp_path / "k.cpp").exists() and not (tmp_path / "m.onnx").exists()
+
+
+def test_export_refuses_a_block_size_larger_than_every_matrix(stack, tmp_path):
+    path, _, _ = stack
+    result = ercc_cli("export-onnx", path, "-o", tmp_path / "m.onnx", "--block-size", "64")
+    assert result.returncode == 2 and "--block-size 64 is larger than every recurrent weight matrix" in result.stderr
