@@ -867,7 +867,7 @@ class HLSPrinter(RowPipelinePrinter, BasePrinter):
         wt = op.weight.type
         assert isinstance(wt, circ.FreqBlockCirculantType)
         (p, q), k = wt.grid, wt.block.data
-        bins, half = k // 2 + 1, k // 2
+        bins = k // 2 + 1
         sched = self._schedule
         unroll = max(1, min(sched.unroll.data if sched is not None else 1, q))
         ii = sched.ii.data if sched is not None else 1
