@@ -10,7 +10,9 @@ the given depth instead of a ping-pong buffer; a map or scan carrying
 `sched.row_pipeline` runs its step's MAC engine, inverse FFT and elementwise
 tail as one pipelined loop (`ercc.hardware.row_pipeline`), and a scan also
 carrying `sched.next_spectrum` computes in that loop the FFT of its next
-state. Nothing here changes what a kernel computes.
+state; a row-pipelined map or scan carrying `sched.overlap_steps` runs all its
+steps as that one loop, step t + 1's rows starting while step t drains.
+Nothing here changes what a kernel computes.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ DATAFLOW = "sched.dataflow"  # a unit attribute on the func.func
 STREAM = "sched.stream"
 ROW_PIPELINE = "sched.row_pipeline"  # a unit attribute on an rnn.map or rnn.scan
 NEXT_SPECTRUM = "sched.next_spectrum"  # a unit attribute on a row-pipelined rnn.scan
+OVERLAP_STEPS = "sched.overlap_steps"  # a unit attribute on a row-pipelined rnn.map or rnn.scan
 
 
 @irdl_attr_definition

@@ -108,7 +108,9 @@ def mul_dsp(op: Operation, ar: Arithmetic) -> int:
     27 × 18 multiplier when their widths do (a 16-bit weight times a 20-bit spectrum: 1)."""
     if ar.is_float or len(op.operands) < 2:
         return ar.dsp_mul
-    a, b = sorted(arithmetic(_value_element(v)).width for v in op.operands[:2])
+    # Gauss's products (`circ.freq_mac` in fixed point) take one operand through the pre-adder: a bit wider.
+    wider = 1 if isinstance(op, circ.FreqMacOp) and op.accumulator is not None else 0
+    a, b = sorted(arithmetic(_value_element(v)).width + wider for v in op.operands[:2])
     if a <= 18 and b <= 27:
         return 1
     return 2 if a <= 36 and b <= 54 else 4
@@ -132,7 +134,8 @@ class LoopWork:
     `flattened`: the emitter writes outer × inner/unroll as one pipelined loop
     (the pipeline fills once); a fixed-point accumulation there is exact, so
     only float sums carry the adder's latency from one iteration to the next.
-    `compares`: comparators per element (a piecewise-linear table's segment search), in LUTs.
+    `compares`: comparators per element (a piecewise-linear table's segment search), in LUTs;
+    `lut_adds`: adders in LUTs besides a multiply-accumulate's (which its DSP48 does).
     """
 
     outer: int
@@ -146,6 +149,7 @@ class LoopWork:
     copy: int = 0
     flattened: bool = False
     compares: int = 0
+    lut_adds: int = 0
 
 
 def loop_work(op: Operation) -> LoopWork | None:
@@ -158,13 +162,17 @@ def loop_work(op: Operation) -> LoopWork | None:
             t = op.weight.type
             return LoopWork(t.rows.data, t.cols.data, 1, 1, accumulates=True, restarts=1)
         case circ.FreqMacOp():
-            # Per block row: all bins at once per block column (bins 0 and k/2 real: 2k - 2 multiplies),
-            # between clearing and storing the 2 * bins accumulators.
+            # Per block row: all bins at once per block column, between clearing and storing the
+            # 2 * bins accumulators. Bins 0 and k/2 are real (1 multiply); a complex bin takes 4
+            # multiplies in float, Gauss's 3 in (exact) fixed point, and 2 adders after them.
             t = op.weight.type
             p, q = t.grid
             k = t.block.data
-            macs = max(1, 2 * k - 2)
-            return LoopWork(p, q, macs, macs, accumulates=True, flattened=True)
+            complex_bins = max(0, k // 2 - 1)
+            gauss = op.accumulator is not None
+            macs = min(k, 2) + complex_bins * (3 if gauss else 4)
+            return LoopWork(p, q, macs, macs, accumulates=True, flattened=True,
+                            lut_adds=2 * complex_bins if gauss else 0)
         case circ.RFFTOp():
             # The block loop is pipelined: one FFT unit per PE takes a block a cycle.
             t = op.result.type
@@ -235,6 +243,13 @@ def op_cost(op: Operation, unroll: int | None = None, ii: int | None = None) -> 
     if fused is not None:
         return _fused_cost(op, fused, unroll, ii)
     cost = _loop_cost(op, unroll, ii)
+    if isinstance(op, circ.RFFTOp) and overlap(op.parent_op()) is not None:
+        # Overlapped: a scan's state FFT is zero at step 0 (later ones run in the loop, charged to the
+        # MAC); a map's x_t FFT is one unit inside the loop.
+        if isinstance(op.parent_op(), rnn.ScanOp):
+            return OpCost(cost.name, 0, 0, 0, cost.muls)
+        one = _loop_cost(op, 1, ii)
+        return OpCost(cost.name, 0, one.dsp, one.lut, cost.muls)
     if isinstance(op, circ.RFFTOp) and _streamed(op.parent_op()) is op:
         # Runs at the first step only (the row pipeline transforms the later states): its cycles spread over T.
         steps = rnn.shape_of(op.parent_op().xs)[0]
@@ -266,9 +281,87 @@ def _chain(rp: row_pipeline.RowPipeline) -> int:
     return max(depth.values(), default=0)
 
 
+def _latencies(rp: row_pipeline.RowPipeline, unroll: int, ar: Arithmetic, forward: bool) -> tuple[int, int]:
+    """Cycles from an iteration's start to its MAC's sum, and on to the tail's last write (and the
+    next-state FFT's, with `forward`)."""
+    tree = ar.add_latency * math.ceil(math.log2(unroll)) if unroll > 1 else 0
+    mac = ar.depth + tree
+    tail = fft_plan.build(rp.block, True).stages * ar.add_latency + ar.depth + 2 + _chain(rp) * ar.depth
+    if forward:
+        tail += fft_latency(rp.block, False, ar)
+    return mac, mac + tail
+
+
+def fft_latency(k: int, inverse: bool, ar: Arithmetic) -> int:
+    """Pipeline depth of one straight-line FFT unit: an adder level per stage, a multiplier, registers."""
+    return fft_plan.build(k, inverse).stages * ar.add_latency + ar.depth + 2
+
+
+def required_slack(rp: row_pipeline.RowPipeline, unroll: int, ar: Arithmetic, scan: bool) -> int:
+    """Iterations (at II 1) between a write and its first read in the next step that an overlapped
+    loop needs for HLS not to order them: the pipeline depth from the iteration that computes a
+    value to its store (a scan's next-state FFT behind the tail; a map's FFT unit)."""
+    return _latencies(rp, unroll, ar, True)[1] if scan else fft_latency(rp.block, False, ar)
+
+
+@dataclass(frozen=True)
+class Overlap:
+    """A map or scan whose steps run as one loop (`sched.overlap_steps`): `step` iterations a step,
+    `total` in all (a map's first `prologue` transform x_0); `split` block columns of a scan's rows
+    are summed during the step before (the leading column groups)."""
+
+    step: int
+    total: int
+    prologue: int = 0
+    split: int = 0
+
+
+def overlap(op: Operation, unroll: int | None = None) -> Overlap | None:
+    """The overlapped loop of a map or scan at its MAC's `unroll` PEs, or None when its steps run
+    one loop each (not marked, or the slack between a write and its first read in the next step
+    is shorter than the pipeline: HLS is told those accesses do not depend).
+
+    Scan: step t's loop walks its rows' last column group (p iterations, row by row, the
+    tail and next-state FFT behind them), then the other groups of step t + 1's rows
+    ((groups − 1)·p), which read only state blocks transformed at least `slack` iterations
+    before. Map: q iterations transform x_0; then each step's rows as in a row pipeline, one
+    FFT unit transforming x_t+1 block by block meanwhile; the last hidden block drains.
+    """
+    if not row_pipeline.can_overlap(op):
+        return None
+    block = op.regions[0].block
+    rp = row_pipeline.match(block)
+    mac = rp.mac
+    p, q = mac.weight.type.grid
+    if unroll is None:
+        sched = mac.attributes.get(LOOP)
+        unroll = sched.unroll.data if isinstance(sched, LoopScheduleAttr) else 1
+    u = max(1, min(unroll, q))
+    groups, gates = rp.groups(u), rp.gates
+    T = rnn.shape_of(op.operands[0])[0]
+    ar = arithmetic(_element(mac))
+    if isinstance(op, rnn.ScanOp):
+        if groups < 2:
+            return None
+        split = (groups - 1) * u
+        # Block split - 1 is written at iteration (split + 1)·G − 1 (its tail, then its FFT) and
+        # first read by the next step's first row at iteration p + groups − 2.
+        slack = p + groups - 2 - ((split + 1) * gates - 1)
+        if slack < required_slack(rp, u, ar, True):
+            return None
+        step = groups * p
+        return Overlap(step, (T - 1) * step + p + gates, 0, split)
+    step = groups * p
+    if step - q + 1 < required_slack(rp, u, ar, False):
+        return None
+    prologue = q + fft_latency(rp.block, False, ar)
+    return Overlap(step, prologue + T * step + gates * groups, prologue)
+
+
 def _fused_cost(op: Operation, rp: row_pipeline.RowPipeline, unroll: int | None, ii: int | None) -> OpCost:
     """A row pipeline's costs on its MAC: p·groups iterations for the block rows and G·groups
-    more to drain the last hidden block's tail, one inverse-FFT unit and `lanes` tail lanes."""
+    more to drain the last hidden block's tail, one inverse-FFT unit and `lanes` tail lanes;
+    overlapped (`overlap`), the whole sequence's loop spread over its T steps."""
     plain = _loop_cost(op, 1, ii)
     if op is not rp.mac:
         return OpCost(op.name, 0, 0, 0, plain.muls)
@@ -276,21 +369,25 @@ def _fused_cost(op: Operation, rp: row_pipeline.RowPipeline, unroll: int | None,
     sched = op.attributes.get(LOOP)
     u = unroll if unroll is not None else sched.unroll.data if isinstance(sched, LoopScheduleAttr) else 1
     step_ii = ii if ii is not None else sched.ii.data if isinstance(sched, LoopScheduleAttr) else 1
-    groups, lanes = rp.groups(u), rp.lanes(u)
+    step_ii *= arithmetic(_element(op)).accumulate_ii if arithmetic(_element(op)).is_float else 1
+    parent = op.parent_op()
+    forward = _streamed(parent)
     ar = arithmetic(_element(op))
-    p = op.weight.type.grid[0]
-    tree = ar.add_latency * math.ceil(math.log2(u)) if u > 1 else 0
-    plan = fft_plan.build(rp.block, True)
-    inverse_latency = plan.stages * ar.add_latency + ar.depth + 2
-    iterations = (p + rp.gates) * groups
-    cycles = iterations * step_ii * (ar.accumulate_ii if ar.is_float else 1) + ar.depth + tree
-    cycles += inverse_latency + _chain(rp) * ar.depth
+    lanes = rp.lanes(u)
+    plan = overlap(parent, u)
+    if plan is not None:
+        T = rnn.shape_of(parent.operands[0])[0]
+        if isinstance(parent, rnn.ScanOp):
+            lanes = math.ceil(rp.block / rp.gates)  # the last column group: a hidden block every G rows
+        cycles = math.ceil((plan.total * step_ii + _latencies(rp, u, ar, forward is not None)[1]) / T)
+    else:
+        iterations = (op.weight.type.grid[0] + rp.gates) * rp.groups(u)
+        cycles = iterations * step_ii + _latencies(rp, u, ar, forward is not None)[1]
     inverse = _loop_cost(rp.inverse, 1, ii)
     tail = [_loop_cost(o, lanes, ii) for o in rp.tail]
     units = [inverse, *tail]
-    if (forward := _streamed(op.parent_op())) is not None:  # one FFT unit for the next step's spectrum
+    if forward is not None:  # one FFT unit for the next step's spectrum
         units.append(_loop_cost(forward, 1, ii))
-        cycles += fft_plan.build(rp.block, False).stages * ar.add_latency + ar.depth + 2
     dsp = mac.dsp + sum(t.dsp for t in units)
     lut = mac.lut + sum(t.lut for t in units)
     return OpCost(f"{op.name} (row pipeline)", cycles, dsp, lut, mac.muls)
@@ -324,7 +421,7 @@ def _loop_cost(op: Operation, unroll: int | None, ii: int | None) -> OpCost | No
     # post-adder (and cascade), not in LUTs.
     macc = not ar.is_float and work.accumulates and work.adds <= work.muls
     lut = 50 + unroll * (work.muls * ar.lut_mul + (0 if macc else work.adds * ar.lut_add) + work.transcendental * 2000
-                         + work.compares * ar.width)
+                         + (work.compares + work.lut_adds) * ar.width)
     muls = work.outer * work.inner * work.muls
     if work.fft is not None:
         # `unroll` instances of the straight-line FFT, each taking a block a cycle
@@ -392,8 +489,10 @@ def step_copies(op: Operation) -> list[tuple[str, int]]:
     Scan: x_t in, every state updated, y_t out. Map: x_t in, every row out. A
     row pipeline writes a scan's states in place, may read x_t straight from
     the rows and write a map's rows in place (`ercc.hardware.row_pipeline`):
-    those copies are not written.
+    those copies are not written; with its steps overlapped (`overlap`) none are.
     """
+    if overlap(op) is not None:
+        return []
     block = op.regions[0].block
     x = math.prod(rnn.shape_of(block.args[0]))
     rows = ROW_PIPELINE in op.attributes and row_pipeline.match(block) is not None
@@ -524,15 +623,22 @@ def _latency(stages: dict[Operation, StageCost]) -> int:
 
 
 def buffer_brams(op: Operation, dataflow: bool) -> int:
-    """BRAMs of the rows a map or scan hands to the next process: a FIFO, or a (ping-pong) array."""
+    """BRAMs of the rows a map or scan hands to the next process: a FIFO, or a (ping-pong) array;
+    and an overlapped scan's partial sums (a block row's bins for every row, one bank a value)."""
     if not isinstance(op, rnn.MapOp | rnn.ScanOp):
         return 0
+    partial = 0
+    if (plan := overlap(op)) is not None and plan.split:
+        mac = row_pipeline.match(op.regions[0].block).mac
+        acc = mac.accumulator if mac.accumulator is not None else mac.result.type.element_type
+        bins2 = 2 * mac.result.type.bins
+        partial = _array_brams(mac.weight.type.grid[0] * bins2, arithmetic(acc).width, bins2)
     value = op.results[0]
     width = arithmetic(value.type.get_element_type()).width
     stream = op.attributes.get(STREAM)
     if isinstance(stream, StreamAttr):
-        return _array_brams(stream.depth.data, width, 1)
-    return (2 if dataflow else 1) * _array_brams(math.prod(rnn.shape_of(value)), width, 1)
+        return partial + _array_brams(stream.depth.data, width, 1)
+    return partial + (2 if dataflow else 1) * _array_brams(math.prod(rnn.shape_of(value)), width, 1)
 
 
 def estimate(module: ModuleOp, device: Device, clock_mhz: float) -> dict:

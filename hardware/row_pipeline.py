@@ -23,8 +23,11 @@ from dataclasses import dataclass
 from xdsl.ir import Block, Operation, SSAValue
 from xdsl.traits import ConstantLike
 
+import numpy as np
+
 from ercc.dialects import circ, fix, rnn
-from ercc.dialects.sched import NEXT_SPECTRUM, STREAM
+from ercc.dialects.constants import dense_values
+from ercc.dialects.sched import NEXT_SPECTRUM, OVERLAP_STEPS, ROW_PIPELINE, STREAM
 
 _ELEMENTWISE = (rnn.AddOp, rnn.SubOp, rnn.MulOp, rnn.ActivationOp, rnn.ClampOp, fix.PWLOp)
 
@@ -170,12 +173,13 @@ def _tail_op(op: Operation, block: Block, inverse: circ.IRFFTOp, size: int, insi
 
 def reads_rows(op: Operation) -> bool:
     """Whether a row-pipelined scan's tail reads x_t straight from the rows of its input (no
-    per-step copy): only tail slices read x_t, and the rows are an array, not a FIFO (which
-    must be read in order)."""
+    per-step copy): only the tail reads x_t (slices of it, or elementwise ops of the whole
+    row), and the rows are an array, not a FIFO (which must be read in order)."""
     if not isinstance(op, rnn.ScanOp):
         return False
     x = op.body.block.args[0]
-    if any(not isinstance(u.operation, rnn.SliceOp) for u in x.uses):
+    rp = match(op.body.block)
+    if rp is None or any(u.operation not in rp.tail for u in x.uses):
         return False
     source = op.xs
     while isinstance(source.owner, rnn.ReshapeOp):
@@ -216,3 +220,54 @@ def streamed_spectrum(op: Operation) -> circ.RFFTOp | None:
     if rnn.shape_of(fft.input) != (rp.size,):
         return None
     return fft
+
+
+def _zero(value: SSAValue) -> bool:
+    """Whether a value is a constant tensor of zeros (`arith.constant` or `fix.const`)."""
+    owner = value.owner
+    if not isinstance(owner, Operation) or not owner.has_trait(ConstantLike):
+        return False
+    attr = getattr(owner, "value", None)
+    if isinstance(owner, fix.ConstOp):
+        return not np.any(fix.raw_values(attr))
+    return attr is not None and hasattr(attr, "get_shape") and not np.any(dense_values(attr))
+
+
+def _streamed_in(value: SSAValue) -> bool:
+    while isinstance(value.owner, rnn.ReshapeOp):
+        value = value.owner.input
+    return isinstance(value.owner, Operation) and STREAM in value.owner.attributes
+
+
+def can_overlap(op: Operation) -> bool:
+    """Whether a row-pipelined map or scan may run all its steps as one loop (`sched.overlap_steps`).
+
+    Every hand-over must be an array read or written in place by the loop: the
+    rows in (x_t read by the FFT or the tail, not a FIFO), the rows out, the
+    states. A map transforms x_t+1 during step t (one FFT unit in the loop, x_0
+    before the first rows); a scan computes during step t the leading column
+    groups of step t + 1's rows (partial sums) from the blocks of its state
+    already transformed, so it needs the next-state FFT (`streamed_spectrum`),
+    no sequence lengths, and a zero initial state for that FFT (step 0's
+    products are zero: no FFT or partial sums before the first step).
+    Whether the PE count leaves enough slack is the cost model's `overlap`.
+    """
+    if not isinstance(op, rnn.MapOp | rnn.ScanOp) or _streamed_in(op.operands[0]):
+        return False
+    if OVERLAP_STEPS not in op.attributes or ROW_PIPELINE not in op.attributes or STREAM in op.attributes:
+        return False
+    block = op.regions[0].block
+    rp = match(block)
+    if rp is None:
+        return False
+    if isinstance(op, rnn.ScanOp):
+        fft = streamed_spectrum(op)
+        if fft is None or op.lengths is not None or not reads_rows(op):
+            return False
+        return _zero(op.init[list(block.args[1:]).index(fft.input)])
+    ffts = [o for o in block.ops if isinstance(o, circ.RFFTOp)]
+    if len(ffts) != 1 or ffts[0].input is not block.args[0] or ffts[0].result is not rp.mac.input:
+        return False
+    if ffts[0].result.type.block.data != rp.block or len(rnn.shape_of(block.args[0])) != 1:
+        return False
+    return all(u.operation is ffts[0] or u.operation in rp.tail for u in block.args[0].uses)

@@ -39,6 +39,7 @@ from ercc.dialects.sched import (
     DATAFLOW,
     LOOP,
     NEXT_SPECTRUM,
+    OVERLAP_STEPS,
     PARTITION,
     ROW_PIPELINE,
     STREAM,
@@ -50,6 +51,7 @@ from ercc.hardware.cost_model import (
     copy_cost,
     loop_work,
     op_cost,
+    overlap,
     stage_ops,
     step_copies,
     storage_brams,
@@ -141,15 +143,15 @@ def _shared_channel(top: func.FuncOp, processes: list[Operation]) -> bool:
 
 def _snapshot(module: ModuleOp) -> dict[Operation, dict]:
     """The scheduling attributes of every op (to restore a schedule)."""
-    keys = (DATAFLOW, LOOP, PARTITION, STREAM, ROW_PIPELINE, NEXT_SPECTRUM)
-    return {o: {k: o.attributes[k] for k in keys if k in o.attributes} for o in module.walk()}
+    keys = (DATAFLOW, LOOP, PARTITION, STREAM, ROW_PIPELINE, NEXT_SPECTRUM, OVERLAP_STEPS)
+    return {o: {k: v for k, v in o.attributes.items() if k in keys} for o in module.walk()}
 
 
 def _clear(module: ModuleOp, top: func.FuncOp) -> None:
     """Removes every scheduling decision (to schedule again another way)."""
     top.attributes.pop(DATAFLOW, None)
     for o in module.walk():
-        for key in (LOOP, PARTITION, STREAM, ROW_PIPELINE, NEXT_SPECTRUM):
+        for key in (LOOP, PARTITION, STREAM, ROW_PIPELINE, NEXT_SPECTRUM, OVERLAP_STEPS):
             o.attributes.pop(key, None)
 
 
@@ -282,6 +284,9 @@ class PESchedule(ModulePass):
     row_pipelines: bool = True
     """Run a step's MAC, inverse FFT and elementwise tail as one loop where the step allows
     (`ercc.hardware.row_pipeline`); false: its ops one after another."""
+    overlap_steps: bool = True
+    """Run a row-pipelined map's or scan's steps as one loop where the hand-overs allow
+    (`ercc.hardware.row_pipeline.can_overlap`): the pipeline fills once a sequence."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         if self.device not in DEVICES:
@@ -298,21 +303,24 @@ class PESchedule(ModulePass):
                 s.attributes[LOOP] = LoopScheduleAttr(1, 1)
 
     def _choose(self, module: ModuleOp, top: func.FuncOp) -> None:
-        """Schedules with FIFO hand-overs and with ping-pong buffers only; keeps the faster
-        (frames/s; FIFOs unless buffers are more than 2 % faster: FIFOs give a much lower latency)."""
-        if not (self.dataflow and self.fifos):
-            self._schedule(module, top, fifos=False)
-            return
-        with_fifos = self._schedule(module, top, fifos=True)
-        saved = _snapshot(module)
+        """Schedules with FIFO hand-overs and with ping-pong buffers only, each with overlapped steps
+        and without (their partial sums take BRAMs a tight budget may miss); keeps the fastest
+        (frames/s; FIFOs unless buffers are more than 2 % faster: FIFOs give a much lower latency;
+        overlapped steps on a tie)."""
+        variants = [(f, o) for f in ((True, False) if self.dataflow and self.fifos else (False,))
+                    for o in ((True, False) if self.overlap_steps else (False,))]
+        best, best_attrs = None, None
+        for fifos, overlapped in variants:
+            if best is not None:
+                _clear(module, top)
+            score = self._schedule(module, top, fifos=fifos, overlapped=overlapped) / (1.02 if fifos else 1.0)
+            if best is None or score < best:
+                best, best_attrs = score, _snapshot(module)
         _clear(module, top)
-        buffers = self._schedule(module, top, fifos=False)
-        if with_fifos <= 1.02 * buffers:
-            _clear(module, top)
-            for o, attrs in saved.items():
-                o.attributes.update(attrs)
+        for o, attrs in best_attrs.items():
+            o.attributes.update(attrs)
 
-    def _schedule(self, module: ModuleOp, top: func.FuncOp, fifos: bool) -> float:
+    def _schedule(self, module: ModuleOp, top: func.FuncOp, fifos: bool, overlapped: bool) -> float:
         """Sets the schedule; returns the estimated cycles per frame (the slowest stage's)."""
         device = DEVICES[self.device]
         processes = [o for o in top.body.block.ops if stage_ops(o) or isinstance(o, rnn.MapOp | rnn.ScanOp)]
@@ -332,8 +340,12 @@ class PESchedule(ModulePass):
                 p.attributes[NEXT_SPECTRUM] = UnitAttr()
                 if row_pipeline.streamed_spectrum(p) is None:
                     del p.attributes[NEXT_SPECTRUM]
+                if overlapped:
+                    p.attributes[OVERLAP_STEPS] = UnitAttr()
+                    if not row_pipeline.can_overlap(p):
+                        del p.attributes[OVERLAP_STEPS]
             if looped:
-                knobs.append(_Knob(p, i, max(n for _, n in step_copies(p)), True))
+                knobs.append(_Knob(p, i, max((n for _, n in step_copies(p)), default=1), True))
             knobs += [_Knob(o, i, loop_work(o).inner, False) for o in stage_ops(p)]
         scheduled = {id(k.op) for k in knobs if not k.copies}
         fixed = [op_cost(o, unroll=1) for o in module.walk() if id(o) not in scheduled and loop_work(o) is not None]
@@ -341,6 +353,8 @@ class PESchedule(ModulePass):
         if sum(k.cost(1).dsp for k in knobs) > budget:  # no room for the next-state FFT units
             for p in processes:
                 p.attributes.pop(NEXT_SPECTRUM, None)
+                if isinstance(p, rnn.ScanOp):
+                    p.attributes.pop(OVERLAP_STEPS, None)
         lut_budget = int(device.lut * self.dsp_fraction) - sum(c.lut for c in fixed)
         read = {id(w.owner) for k in knobs if not k.copies and (w := reduction_operand(k.op)) is not None}
         bram_budget = int(device.bram18k * self.dsp_fraction) - sum(
@@ -399,6 +413,9 @@ class PESchedule(ModulePass):
             k.op.attributes[LOOP] = LoopScheduleAttr(1, u)
             if not k.copies:
                 partition_reduction_operand(k.op, u)
+        for p in processes:  # marked only where the chosen PE count leaves the overlap its slack
+            if OVERLAP_STEPS in p.attributes and overlap(p) is None:
+                del p.attributes[OVERLAP_STEPS]
         if not processes:
             return 0.0
         return max(per_frame(i) for i in range(len(processes))) if dataflow else sum(stage_cycles)

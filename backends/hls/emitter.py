@@ -54,6 +54,7 @@ from ercc.dialects.sched import (
     StreamAttr,
 )
 from ercc.hardware import row_pipeline
+from ercc.hardware.cost_model import Overlap, overlap
 
 # Names the emitter declares inside the top function; ONNX names that would clash get a "_".
 _INTERNAL_NAMES = frozenset(
@@ -856,7 +857,8 @@ class HLSPrinter(RowPipelinePrinter, BasePrinter):
     @_emit.register
     def _(self, op: circ.FreqMacOp) -> None:
         """The MAC engine: U PEs (the unroll factor), each one block column a cycle with all its bins:
-        bins 0 and k/2 are real (1 multiply each), the others complex (4): 2k - 2 multiplies a block.
+        bins 0 and k/2 are real (1 multiply each), the others complex: in fixed point 3 multiplies
+        (`_mac_pes`), 3k/2 - 1 a block; in float 4, 2k - 2 a block.
 
         The (block row, column group) loops are flattened into one pipelined loop, so
         the pipeline fills once per op, not once per block row. In fixed point the
@@ -918,8 +920,20 @@ class HLSPrinter(RowPipelinePrinter, BasePrinter):
                 for m in range(1, half):
                     wr, wi = f"{w}[wb + {2 * m}]", f"{w}[wb + {2 * m + 1}]"
                     xr, xi = f"{x}[xb + {2 * m}]", f"{x}[xb + {2 * m + 1}]"
-                    self._line(f"{acc}[{2 * m}] += {wr} * {xr} - {wi} * {xi};")
-                    self._line(f"{acc}[{2 * m + 1}] += {wr} * {xi} + {wi} * {xr};")
+                    if op.accumulator is None:
+                        self._line(f"{acc}[{2 * m}] += {wr} * {xr} - {wi} * {xi};")
+                        self._line(f"{acc}[{2 * m + 1}] += {wr} * {xi} + {wi} * {xr};")
+                        continue
+                    # Exact fixed point: Gauss's three products (each operand pair one DSP48 with
+                    # its pre-adder) give the same sums as four.
+                    self._line("{")
+                    with self.indented():
+                        self._line(f"const auto k1 = {wr} * ({xr} + {xi});")
+                        self._line(f"const auto k2 = {xr} * ({wi} - {wr});")
+                        self._line(f"const auto k3 = {xi} * ({wr} + {wi});")
+                        self._line(f"{acc}[{2 * m}] += k1 - k3;")
+                        self._line(f"{acc}[{2 * m + 1}] += k1 + k2;")
+                    self._line("}")
             self._line("}")
         self._line("}")
 
@@ -952,6 +966,9 @@ class HLSPrinter(RowPipelinePrinter, BasePrinter):
         is inside the loop, so that the loop is the only process writing the states."""
         steps = rnn.shape_of(op.xs)[0]
         block = op.body.block
+        if ROW_PIPELINE in op.attributes and (plan := overlap(op)) is not None:
+            self._overlapped_scan(op, plan)
+            return
         states = []
         ys = self._array(op.ys)
         self._stream(op, ys)
@@ -961,13 +978,7 @@ class HLSPrinter(RowPipelinePrinter, BasePrinter):
             self._names[final] = state
         forward = row_pipeline.streamed_spectrum(op) if ROW_PIPELINE in op.attributes else None
         if forward is not None:  # two steps' spectra of the state: the row pipeline writes the next one
-            size = array_size(forward.result.type)
-            spectra = self._fresh(self._hint(forward.result, "v_"))
-            self._line(f"{self._ct(forward.result)} {spectra}[{2 * size}];")
-            banks = _read_partition(forward.result)
-            if banks > 1:
-                self._line(f"#pragma HLS array_partition variable={spectra} cyclic factor={banks} dim=1")
-            self._names[forward.result] = spectra
+            self._spectra(forward.result)
         if not self._dataflow:
             self._initial_states(op, states)
         y_size = array_size(op.init[0].type)
@@ -1011,6 +1022,40 @@ class HLSPrinter(RowPipelinePrinter, BasePrinter):
                     self._line("}")
         if length is not None and not self._dataflow:
             self._empty_sequence(op, states, length)
+
+    def _overlapped_scan(self, op: rnn.ScanOp, plan: Overlap) -> None:
+        """A scan whose steps run as one loop: states written in place (read from their initial
+        values at step 0), x_t read from its rows, y_t written by the tail."""
+        block = op.body.block
+        rp = row_pipeline.match(block)
+        forward = row_pipeline.streamed_spectrum(op)
+        ys = self._array(op.ys)
+        states = [self._array(arg) for arg in block.args[1:]]
+        for final, state in zip(op.finals, states):
+            self._names[final] = state
+        self._spectra(forward.result)
+        step = "s" if op.reverse is not None else "t"
+        self._names[block.args[0]] = self._names[op.xs]
+        self._row_at = f"{step} * {array_size(block.args[0].type)} + "
+        for inner in block.ops:
+            if inner.has_trait(ConstantLike):
+                self.emit(inner)
+        for position, value in enumerate(block.last_op.operands):
+            self._names.setdefault(value, states[position])
+        first = {arg: self._names[init] for arg, init in zip(block.args[1:], op.init)}
+        also = ((block.last_op.operands[0], ys, f"{step} * {array_size(op.init[0].type)} + "),)
+        self.emit(rp.mac, lambda _: self._overlapped_scan_rows(rp, plan, forward, step, first, also))
+        self._row_at = ""
+
+    def _spectra(self, value: SSAValue) -> None:
+        """Two steps' spectra of a value (a scan's state, a map's x_t): step t's and t + 1's."""
+        size = array_size(value.type)
+        spectra = self._fresh(self._hint(value, "v_"))
+        self._line(f"{self._ct(value)} {spectra}[{2 * size}];")
+        banks = _read_partition(value)
+        if banks > 1:
+            self._line(f"#pragma HLS array_partition variable={spectra} cyclic factor={banks} dim=1")
+        self._names[value] = spectra
 
     def _initial_states(self, op: rnn.ScanOp, states: list[str]) -> None:
         for state, arg, init in zip(states, op.body.block.args[1:], op.init):
@@ -1067,6 +1112,9 @@ class HLSPrinter(RowPipelinePrinter, BasePrinter):
         block = op.body.block
         rows = [self._array(y) for y in op.ys]
         self._stream(op, rows[0])
+        if ROW_PIPELINE in op.attributes and (plan := overlap(op)) is not None:
+            self._overlapped_map(op, plan, rows)
+            return
         direct = ROW_PIPELINE in op.attributes and row_pipeline.writes_rows(op)
         with self._loop("t", rnn.shape_of(op.xs)[0]):
             if direct:  # the row pipeline's tail writes row t itself
@@ -1079,6 +1127,24 @@ class HLSPrinter(RowPipelinePrinter, BasePrinter):
                 size = array_size(value.type)
                 if not direct:
                     self._copy(row, self._names[value], size, dst_at=f"t * {size} + ", scheduled=True)
+
+    def _overlapped_map(self, op: rnn.MapOp, plan: Overlap, rows: list[str]) -> None:
+        """A map whose steps run as one loop: x_t's FFT and tail read its rows, the tail writes the
+        output rows in place."""
+        block = op.body.block
+        rp = row_pipeline.match(block)
+        fft = next(o for o in block.ops if isinstance(o, circ.RFFTOp))
+        xs = self._names[op.xs]
+        self._spectra(fft.result)
+        self._names[block.args[0]] = xs
+        self._row_at = f"tt * {array_size(block.args[0].type)} + "
+        self._row_out = {v: (row, f"tt * {array_size(v.type)} + ") for row, v in zip(rows, block.last_op.operands)}
+        for inner in block.ops:
+            if inner.has_trait(ConstantLike):
+                self.emit(inner)
+        steps = rnn.shape_of(op.xs)[0]
+        self.emit(rp.mac, lambda _: self._overlapped_map_rows(rp, plan, fft, xs, steps))
+        self._row_at, self._row_out = "", {}
 
     def _update_states(self, states: list[str], sources: list[str], types: list[Attribute]) -> None:
         """states[i] = sources[i]; through temporaries when one source is another state."""
