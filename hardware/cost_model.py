@@ -622,6 +622,25 @@ def _latency(stages: dict[Operation, StageCost]) -> int:
     return math.ceil(max(finish.values(), default=0))
 
 
+def _wide_brams(depth: int, bits: int) -> int:
+    """BRAM18Ks of a `depth` × `bits` memory: 512 × 36, 1K × 18, 2K × 9, ... a block."""
+    if depth * bits < LUTRAM_LIMIT_BITS:
+        return 0
+    per_block = next((w for d, w in ((512, 36), (1024, 18), (2048, 9), (4096, 4), (8192, 2)) if depth <= d), 1)
+    return math.ceil(bits / per_block) * max(1, math.ceil(depth / 16384))
+
+
+def partial_sums_layout(mac: circ.FreqMacOp) -> tuple[str, int]:
+    """How an overlapped scan stores its partial sums (p rows × 2·bins values, all of a row read
+    and written together), and its BRAMs: one bank a value (`partition`) or one wide word a row
+    (`reshape`), whichever packs into fewer BRAMs."""
+    acc = mac.accumulator if mac.accumulator is not None else mac.result.type.element_type
+    width, values, rows = arithmetic(acc).width, 2 * mac.result.type.bins, mac.weight.type.grid[0]
+    banks = values * _wide_brams(rows, width)
+    wide = _wide_brams(rows, values * width)
+    return ("reshape", wide) if wide < banks else ("partition", banks)
+
+
 def buffer_brams(op: Operation, dataflow: bool) -> int:
     """BRAMs of the rows a map or scan hands to the next process: a FIFO, or a (ping-pong) array;
     and an overlapped scan's partial sums (a block row's bins for every row, one bank a value)."""
@@ -629,10 +648,7 @@ def buffer_brams(op: Operation, dataflow: bool) -> int:
         return 0
     partial = 0
     if (plan := overlap(op)) is not None and plan.split:
-        mac = row_pipeline.match(op.regions[0].block).mac
-        acc = mac.accumulator if mac.accumulator is not None else mac.result.type.element_type
-        bins2 = 2 * mac.result.type.bins
-        partial = _array_brams(mac.weight.type.grid[0] * bins2, arithmetic(acc).width, bins2)
+        partial = partial_sums_layout(row_pipeline.match(op.regions[0].block).mac)[1]
     value = op.results[0]
     width = arithmetic(value.type.get_element_type()).width
     stream = op.attributes.get(STREAM)

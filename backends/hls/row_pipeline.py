@@ -15,6 +15,7 @@ from __future__ import annotations
 from contextlib import nullcontext
 
 from ercc.dialects import circ, fix, rnn
+from ercc.hardware.cost_model import partial_sums_layout
 from ercc.hardware.row_pipeline import RowPipeline
 
 _SCOPED = (rnn.ActivationOp, rnn.ClampOp, fix.PWLOp)  # their element code declares locals
@@ -103,7 +104,8 @@ class RowPipelinePrinter:
         acc_el = mac.accumulator if mac.accumulator is not None else mac.result.type.element_type
         partial = self._fresh("partial")
         self._line(f"{self.ctype(acc_el)} {partial}[{p}][{2 * bins}];")
-        self._line(f"#pragma HLS array_partition variable={partial} complete dim=2")
+        layout = "array_reshape" if partial_sums_layout(mac)[0] == "reshape" else "array_partition"
+        self._line(f"#pragma HLS {layout} variable={partial} complete dim=2")
         gbuf, ebuf = self._gate_buffers(rp)
         self._schedule = None
         label = self._fresh_label(f"{self._tag}_steps")
