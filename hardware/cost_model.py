@@ -116,6 +116,19 @@ def mul_dsp(op: Operation, ar: Arithmetic) -> int:
     return 2 if a <= 36 and b <= 54 else 4
 
 
+def _fft_mul_dsp(op: Operation, ar: Arithmetic) -> int:
+    """DSP48 slices per multiply of a straight-line FFT: in fixed point a twiddle (`twiddle`) times
+    a stage's value, the widest of the input, the stages and the result."""
+    twiddle = getattr(op, "twiddle", None)
+    if ar.is_float or twiddle is None:
+        return ar.dsp_mul
+    values = [_value_element(op.operands[0]), _element(op), *(getattr(op, "stages", None) or [])]
+    a, b = sorted((arithmetic(twiddle).width, max(arithmetic(v).width for v in values)))
+    if a <= 18 and b <= 27:
+        return 1
+    return 2 if a <= 36 and b <= 54 else 4
+
+
 def _element(op: Operation) -> Attribute:
     t = op.results[0].type if op.results else op.operands[0].type
     return t.get_element_type() if isinstance(t, TensorType) else getattr(t, "element_type")
@@ -429,7 +442,7 @@ def _loop_cost(op: Operation, unroll: int | None, ii: int | None) -> OpCost | No
         plan = fft_plan.build(*work.fft)
         latency = plan.stages * ar.add_latency + (ar.depth if plan.multiplies() else 0) + 2
         cycles = math.ceil(work.inner / unroll) * ii + latency
-        dsp = unroll * (plan.multiplies() * ar.dsp_mul + plan.additions() * ar.dsp_add)
+        dsp = unroll * (plan.multiplies() * _fft_mul_dsp(op, ar) + plan.additions() * ar.dsp_add)
         lut = 50 + unroll * (plan.multiplies() * ar.lut_mul + plan.additions() * ar.lut_add)
         muls = work.inner * plan.multiplies()
     return OpCost(op.name, cycles, dsp, lut, muls)
