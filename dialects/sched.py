@@ -11,7 +11,9 @@ the given depth instead of a ping-pong buffer; a map or scan carrying
 tail as one pipelined loop (`ercc.hardware.row_pipeline`), and a scan also
 carrying `sched.next_spectrum` computes in that loop the FFT of its next
 state; a row-pipelined map or scan carrying `sched.overlap_steps` runs all its
-steps as that one loop, step t + 1's rows starting while step t drains.
+steps as that one loop, step t + 1's rows starting while step t drains;
+one carrying `sched.fabric_mul` multiplies in LUTs outside its MAC engine
+(inverse FFT, tail, FFT units in the loop), leaving the DSPs to the MAC.
 Nothing here changes what a kernel computes.
 """
 
@@ -31,6 +33,7 @@ STREAM = "sched.stream"
 ROW_PIPELINE = "sched.row_pipeline"  # a unit attribute on an rnn.map or rnn.scan
 NEXT_SPECTRUM = "sched.next_spectrum"  # a unit attribute on a row-pipelined rnn.scan
 OVERLAP_STEPS = "sched.overlap_steps"  # a unit attribute on a row-pipelined rnn.map or rnn.scan
+FABRIC_MUL = "sched.fabric_mul"  # a unit attribute on a row-pipelined rnn.map or rnn.scan
 
 
 @irdl_attr_definition

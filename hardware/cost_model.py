@@ -36,6 +36,7 @@ from xdsl.ir import Attribute, Operation, SSAValue
 from ercc.dialects import circ, fix, rnn
 from ercc.dialects.sched import (
     DATAFLOW,
+    FABRIC_MUL,
     LOOP,
     PARTITION,
     ROW_PIPELINE,
@@ -49,6 +50,7 @@ from ercc.hardware.devices import Device
 from ercc.numerics import fft_plan
 
 BRAM_BITS = 18 * 1024
+FABRIC_LUT_PER_DSP = 250  # LUTs of a multiplier built in fabric (an 18 × 18 array) instead of one DSP48
 LUTRAM_LIMIT_BITS = 1024
 
 
@@ -262,6 +264,7 @@ def op_cost(op: Operation, unroll: int | None = None, ii: int | None = None) -> 
         if isinstance(op.parent_op(), rnn.ScanOp):
             return OpCost(cost.name, 0, 0, 0, cost.muls)
         one = _loop_cost(op, 1, ii)
+        one = _in_fabric(one) if FABRIC_MUL in op.parent_op().attributes else one
         return OpCost(cost.name, 0, one.dsp, one.lut, cost.muls)
     if isinstance(op, circ.RFFTOp) and _streamed(op.parent_op()) is op:
         # Runs at the first step only (the row pipeline transforms the later states): its cycles spread over T.
@@ -401,9 +404,16 @@ def _fused_cost(op: Operation, rp: row_pipeline.RowPipeline, unroll: int | None,
     units = [inverse, *tail]
     if forward is not None:  # one FFT unit for the next step's spectrum
         units.append(_loop_cost(forward, 1, ii))
+    if FABRIC_MUL in parent.attributes:
+        units = [_in_fabric(t) for t in units]
     dsp = mac.dsp + sum(t.dsp for t in units)
     lut = mac.lut + sum(t.lut for t in units)
     return OpCost(f"{op.name} (row pipeline)", cycles, dsp, lut, mac.muls)
+
+
+def _in_fabric(cost: OpCost) -> OpCost:
+    """A fixed-point unit whose multiplies are LUTs (`sched.fabric_mul`): its DSPs become LUTs."""
+    return OpCost(cost.name, cost.cycles, 0, cost.lut + FABRIC_LUT_PER_DSP * cost.dsp, cost.muls)
 
 
 def _loop_cost(op: Operation, unroll: int | None, ii: int | None) -> OpCost | None:
@@ -453,7 +463,32 @@ def _array_brams(elements: int, width: int, banks: int) -> int:
     if banks >= elements or bits < LUTRAM_LIMIT_BITS:
         return 0
     per_bank = math.ceil(bits / banks)
-    return banks * math.ceil(per_bank / BRAM_BITS) if per_bank >= LUTRAM_LIMIT_BITS else 0
+    if per_bank < LUTRAM_LIMIT_BITS:
+        return 0
+    r = bank_pairing(elements, width, banks)
+    if r > 1:
+        return math.ceil(banks / r) * _wide_brams(math.ceil(elements / banks), r * width)
+    return banks * math.ceil(per_bank / BRAM_BITS)
+
+
+def bank_pairing(elements: int, width: int, banks: int) -> int:
+    """Banks of a cyclically partitioned array that share one memory word (`array_reshape`): its
+    banks are read at the same address, so a BRAM too wide for one bank at its depth (16 bits in
+    a 512 × 36 block) holds several; 1 when that saves nothing."""
+    if banks < 2 or banks >= elements:
+        return 1
+    depth = math.ceil(elements / banks)
+    r = max(1, _block_width(depth) // width)
+    while r > 1 and banks % r:
+        r -= 1
+    if r > 1 and math.ceil(banks / r) * _wide_brams(depth, r * width) < banks * math.ceil(depth * width / BRAM_BITS):
+        return r
+    return 1
+
+
+def _block_width(depth: int) -> int:
+    """Bits a BRAM18K word holds at a depth: 512 × 36, 1K × 18, 2K × 9, 4K × 4, 8K × 2, 16K × 1."""
+    return next((w for d, w in ((512, 36), (1024, 18), (2048, 9), (4096, 4), (8192, 2)) if depth <= d), 1)
 
 
 def _constant_storage(op: Operation) -> tuple[int, int, int] | None:
@@ -639,8 +674,7 @@ def _wide_brams(depth: int, bits: int) -> int:
     """BRAM18Ks of a `depth` × `bits` memory: 512 × 36, 1K × 18, 2K × 9, ... a block."""
     if depth * bits < LUTRAM_LIMIT_BITS:
         return 0
-    per_block = next((w for d, w in ((512, 36), (1024, 18), (2048, 9), (4096, 4), (8192, 2)) if depth <= d), 1)
-    return math.ceil(bits / per_block) * max(1, math.ceil(depth / 16384))
+    return math.ceil(bits / _block_width(depth)) * max(1, math.ceil(depth / 16384))
 
 
 def partial_sums_layout(mac: circ.FreqMacOp) -> tuple[str, int]:

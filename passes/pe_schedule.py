@@ -37,6 +37,7 @@ from xdsl.utils.exceptions import PassFailedException
 from ercc.dialects import rnn
 from ercc.dialects.sched import (
     DATAFLOW,
+    FABRIC_MUL,
     LOOP,
     NEXT_SPECTRUM,
     OVERLAP_STEPS,
@@ -50,6 +51,7 @@ from ercc.hardware.cost_model import (
     buffer_brams,
     copy_cost,
     loop_work,
+    arithmetic,
     op_cost,
     overlap,
     stage_ops,
@@ -141,9 +143,13 @@ def _shared_channel(top: func.FuncOp, processes: list[Operation]) -> bool:
     return False
 
 
+def _mac_element(process: Operation):
+    return row_pipeline.match(process.regions[0].block).mac.result.type.element_type
+
+
 def _snapshot(module: ModuleOp) -> dict[Operation, dict]:
     """The scheduling attributes of every op (to restore a schedule)."""
-    keys = (DATAFLOW, LOOP, PARTITION, STREAM, ROW_PIPELINE, NEXT_SPECTRUM, OVERLAP_STEPS)
+    keys = (DATAFLOW, LOOP, PARTITION, STREAM, ROW_PIPELINE, NEXT_SPECTRUM, OVERLAP_STEPS, FABRIC_MUL)
     return {o: {k: v for k, v in o.attributes.items() if k in keys} for o in module.walk()}
 
 
@@ -151,7 +157,7 @@ def _clear(module: ModuleOp, top: func.FuncOp) -> None:
     """Removes every scheduling decision (to schedule again another way)."""
     top.attributes.pop(DATAFLOW, None)
     for o in module.walk():
-        for key in (LOOP, PARTITION, STREAM, ROW_PIPELINE, NEXT_SPECTRUM, OVERLAP_STEPS):
+        for key in (LOOP, PARTITION, STREAM, ROW_PIPELINE, NEXT_SPECTRUM, OVERLAP_STEPS, FABRIC_MUL):
             o.attributes.pop(key, None)
 
 
@@ -284,6 +290,10 @@ class PESchedule(ModulePass):
     row_pipelines: bool = True
     """Run a step's MAC, inverse FFT and elementwise tail as one loop where the step allows
     (`ercc.hardware.row_pipeline`); false: its ops one after another."""
+    fabric_mul: bool = True
+    """Also try the best schedule with a fixed-point row pipeline's multiplies outside its MAC
+    (inverse FFT, tail, FFT units) in LUTs (`sched.fabric_mul`), keeping it if faster: the freed
+    DSPs go to the MAC engines."""
     overlap_steps: bool = True
     """Run a row-pipelined map's or scan's steps as one loop where the hand-overs allow
     (`ercc.hardware.row_pipeline.can_overlap`): the pipeline fills once a sequence."""
@@ -315,12 +325,19 @@ class PESchedule(ModulePass):
                 _clear(module, top)
             score = self._schedule(module, top, fifos=fifos, overlapped=overlapped) / (1.02 if fifos else 1.0)
             if best is None or score < best:
-                best, best_attrs = score, _snapshot(module)
+                best, best_attrs, chosen = score, _snapshot(module), (fifos, overlapped)
+        if self.fabric_mul:  # the best again, its row pipelines' other multiplies in LUTs: kept if faster
+            _clear(module, top)
+            fifos, overlapped = chosen
+            score = self._schedule(module, top, fifos=fifos, overlapped=overlapped, fabric=True)
+            if score / (1.02 if fifos else 1.0) < best:
+                best_attrs = _snapshot(module)
         _clear(module, top)
         for o, attrs in best_attrs.items():
             o.attributes.update(attrs)
 
-    def _schedule(self, module: ModuleOp, top: func.FuncOp, fifos: bool, overlapped: bool) -> float:
+    def _schedule(self, module: ModuleOp, top: func.FuncOp, fifos: bool, overlapped: bool,
+                  fabric: bool = False) -> float:
         """Sets the schedule; returns the estimated cycles per frame (the slowest stage's)."""
         device = DEVICES[self.device]
         processes = [o for o in top.body.block.ops if stage_ops(o) or isinstance(o, rnn.MapOp | rnn.ScanOp)]
@@ -340,6 +357,8 @@ class PESchedule(ModulePass):
                 p.attributes[NEXT_SPECTRUM] = UnitAttr()
                 if row_pipeline.streamed_spectrum(p) is None:
                     del p.attributes[NEXT_SPECTRUM]
+                if fabric and not arithmetic(_mac_element(p)).is_float:
+                    p.attributes[FABRIC_MUL] = UnitAttr()
                 if overlapped:
                     p.attributes[OVERLAP_STEPS] = UnitAttr()
                     if not row_pipeline.can_overlap(p):

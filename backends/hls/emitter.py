@@ -54,7 +54,7 @@ from ercc.dialects.sched import (
     StreamAttr,
 )
 from ercc.hardware import row_pipeline
-from ercc.hardware.cost_model import Overlap, overlap
+from ercc.hardware.cost_model import Overlap, arithmetic, bank_pairing, overlap
 
 # Names the emitter declares inside the top function; ONNX names that would clash get a "_".
 _INTERNAL_NAMES = frozenset(
@@ -176,6 +176,7 @@ class HLSPrinter(RowPipelinePrinter, BasePrinter):
     _depth: int = field(default=0, init=False)
     _in_place: set[SSAValue] = field(default_factory=set, init=False)
     _row_at: str = field(default="", init=False)
+    _fabric: bool = field(default=False, init=False)
     _row_out: dict = field(default_factory=dict, init=False)
 
     # ------------------------------------------------------------------ types
@@ -449,7 +450,12 @@ class HLSPrinter(RowPipelinePrinter, BasePrinter):
         self._constants.append(f"static const {self.ctype(el)} {name}[{len(literals)}] = {{\n{body}\n}};")
         part = op.attributes.get(PARTITION)
         if isinstance(part, PartitionAttr):
-            factor = "" if part.kind.data == "complete" else f" factor={part.factor.data * per_bank}"
+            banks = part.factor.data * per_bank
+            pair = 1 if part.kind.data != "cyclic" else bank_pairing(len(literals), arithmetic(el).width, banks)
+            if pair > 1:  # banks read at one address share a word (`bank_pairing`)
+                self._partitions.append(f"#pragma HLS array_reshape variable={name} cyclic factor={pair} dim=1")
+                banks //= pair
+            factor = "" if part.kind.data == "complete" else f" factor={banks}"
             self._partitions.append(
                 f"#pragma HLS array_partition variable={name} {part.kind.data}{factor} dim=1"
             )
@@ -492,7 +498,7 @@ class HLSPrinter(RowPipelinePrinter, BasePrinter):
             self._line("int seg = 0;")
             with self._loop("m", n):
                 self._line(f"seg = v >= {brk}[m] ? m : seg;")
-            self._line(f"{dst} = {val}[seg] + {slope}[seg] * (v - {brk}[seg]);")
+            self._line(f"{dst} = {val}[seg] + {self._product(f'{slope}[seg]', f'(v - {brk}[seg])')};")
         self._line("}")
 
     @_emit.register
@@ -558,6 +564,16 @@ class HLSPrinter(RowPipelinePrinter, BasePrinter):
                 return f"std::fmax({v}, {zero}) + std::log1p(std::exp(-std::fabs({v})))"
         raise ErccError(f"the hls-cpp backend cannot emit activation '{fn.kind.data}'")
 
+    def _product(self, a: str, b: str) -> str:
+        """`a * b`; in a `sched.fabric_mul` row pipeline's fixed-point tail, a variable of its own bound to
+        a LUT multiplier (the product is exact either way: the same bits)."""
+        if not self._fabric:
+            return f"{a} * {b}"
+        name = self._fresh("prod")
+        self._line(f"const auto {name} = {a} * {b};")
+        self._line(f"#pragma HLS bind_op variable={name} op=mul impl=fabric")
+        return name
+
     def _unary(self, op: Operation) -> None:
         """y[i] = the op of x[i], over the flat array."""
         x, y = self._names[op.operands[0]], self._array(op.results[0])
@@ -568,8 +584,10 @@ class HLSPrinter(RowPipelinePrinter, BasePrinter):
         """Statements setting `dst` to one element of an elementwise op's result from its operands'
         elements `args`: array elements in the op's own loop, scalars in a row pipeline."""
         match op:
-            case rnn.AddOp() | rnn.SubOp() | rnn.MulOp():
-                symbol = {rnn.AddOp: "+", rnn.SubOp: "-", rnn.MulOp: "*"}[type(op)]
+            case rnn.MulOp():
+                self._line(f"{dst} = {self._product(args[0], args[1])};")
+            case rnn.AddOp() | rnn.SubOp():
+                symbol = {rnn.AddOp: "+", rnn.SubOp: "-"}[type(op)]
                 self._line(f"{dst} = {args[0]} {symbol} {args[1]};")
             case rnn.SliceOp() | rnn.ConcatOp():
                 self._line(f"{dst} = {args[0]};")
@@ -605,24 +623,25 @@ class HLSPrinter(RowPipelinePrinter, BasePrinter):
             return self.literal(value, FixedType.from_format(coefficient_format(value, el.format)))
 
         a, b = op.fn.alpha.value.data, op.fn.beta.value.data
+        ct = self.ctype(el)
+        self._line(f"const {ct} v = {arg};")
+        scaled = self._product(coef(a), "v") if kind in _SCALED else ""
         if kind == ActivationKind.RELU:
             lines = [f"t_act = v > {zero} ? v : {zero};"]
         elif kind == ActivationKind.LEAKY_RELU:
-            lines = [f"if (v < {zero}) t_act = {coef(a)} * v;", "else t_act = v;"]
+            lines = [f"if (v < {zero}) t_act = {scaled};", "else t_act = v;"]
         elif kind == ActivationKind.THRESHOLDED_RELU:
             lines = [f"t_act = {coef(a)} < v ? v : {zero};"]
         elif kind == ActivationKind.AFFINE:
-            lines = [f"t_act = {coef(a)} * v + {coef(b)};"]
+            lines = [f"t_act = {scaled} + {coef(b)};"]
         elif kind == ActivationKind.HARD_SIGMOID:
             lines = [
-                f"t_act = {coef(a)} * v + {coef(b)};",
+                f"t_act = {scaled} + {coef(b)};",
                 f"if (t_act < {zero}) t_act = {zero};",
                 f"if ({one} < t_act) t_act = {one};",
             ]
         else:
             raise ErccError(f"activation '{op.fn.kind.data}' needs the activation-approximation pass in fixed point")
-        ct = self.ctype(el)
-        self._line(f"const {ct} v = {arg};")
         self._line(f"{ct} t_act;")
         for line in lines:
             self._line(line)
@@ -804,7 +823,8 @@ class HLSPrinter(RowPipelinePrinter, BasePrinter):
             self._line(f"{y}[r] = acc;")
 
     def _fft_function(self, op: circ.RFFTOp | circ.IRFFTOp, source: Attribute, result: Attribute) -> str:
-        """Name of the straight-line FFT helper for this op's types, requesting its emission once."""
+        """Name of the straight-line FFT helper for this op's types, requesting its emission once
+        (a variant with LUT multipliers inside a `sched.fabric_mul` row pipeline)."""
         inverse = isinstance(op, circ.IRFFTOp)
         k = (op.input.type if inverse else op.result.type).block.data
         plan = fft_plan.build(k, inverse)
@@ -824,10 +844,11 @@ class HLSPrinter(RowPipelinePrinter, BasePrinter):
             types = fft.FFTTypes(in_ct, out_ct, (in_ct,) * (plan.stages - 1), in_ct,
                                  tuple(self.literal(w, source) for w in plan.twiddles),
                                  scale=self.literal(1.0 / k, result) if inverse else None)
-        key = (k, inverse, types)
+        fabric = self._fabric and op.twiddle is not None
+        key = (k, inverse, types, fabric)
         if key not in self._fft_functions:
-            name = f"ercc_{'irfft' if inverse else 'rfft'}{k}_{len(self._fft_functions)}"
-            self._fft_functions[key] = (name, fft.fft_function(name, plan, types))
+            name = f"ercc_{'irfft' if inverse else 'rfft'}{k}{'_lut' if fabric else ''}_{len(self._fft_functions)}"
+            self._fft_functions[key] = (name, fft.fft_function(name, plan, types, fabric))
         return self._fft_functions[key][0]
 
     @_emit.register
@@ -1159,6 +1180,9 @@ class HLSPrinter(RowPipelinePrinter, BasePrinter):
         for dst, src, t in zip(states, sources, types):
             if src != dst:
                 self._copy(dst, src, array_size(t), scheduled=True)
+
+
+_SCALED = {ActivationKind.LEAKY_RELU, ActivationKind.AFFINE, ActivationKind.HARD_SIGMOID}  # alpha · v
 
 
 def _read_partition(value: SSAValue) -> int:

@@ -33,8 +33,9 @@ class FFTTypes:
     scale: str | None = None
 
 
-def fft_function(name: str, plan: Plan, types: FFTTypes) -> str:
-    """`static void name(const in x[n_in], out y[n_out])` computing the plan."""
+def fft_function(name: str, plan: Plan, types: FFTTypes, fabric: bool = False) -> str:
+    """`static void name(const in x[n_in], out y[n_out])` computing the plan; with `fabric`, each
+    twiddle product is a variable of its own bound to a LUT multiplier (the same exact product)."""
     n_out = len(plan.outputs)
     kind = "inverse real FFT" if plan.inverse else "real FFT"
     lines = [
@@ -48,10 +49,21 @@ def fft_function(name: str, plan: Plan, types: FFTTypes) -> str:
     def ref(value: int) -> str:
         return f"x[{value}]" if value < plan.inputs else f"v{value}"
 
+    products = 0
+
+    def product(tw: int, value: int) -> str:
+        nonlocal products
+        if not fabric:
+            return f"w{tw} * {ref(value)}"
+        products += 1
+        lines.append(f"  const auto p{products} = w{tw} * {ref(value)};")
+        lines.append(f"#pragma HLS bind_op variable=p{products} op=mul impl=fabric")
+        return f"p{products}"
+
     def expression(terms) -> str:
         text = ""
         for i, t in enumerate(terms):  # the plan puts positive terms first
-            operand = ref(t.value) if t.tw == ONE else f"w{t.tw} * {ref(t.value)}"
+            operand = ref(t.value) if t.tw == ONE else product(t.tw, t.value)
             if i == 0:
                 text = operand if t.sign > 0 else f"-({operand})"
             else:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from contextlib import nullcontext
 
 from ercc.dialects import circ, fix, rnn
+from ercc.dialects.sched import FABRIC_MUL
 from ercc.hardware.cost_model import partial_sums_layout
 from ercc.hardware.row_pipeline import RowPipeline
 
@@ -35,6 +36,7 @@ class RowPipelinePrinter:
         groups, lanes, gates = rp.groups(unroll), rp.lanes(unroll), rp.gates
         per_block = gates * groups
         self._line("// circ.freq_mac, circ.irfft and the elementwise tail: one row pipeline")
+        self._fabric = FABRIC_MUL in mac.parent_op().attributes
         block = mac.parent_block()
         outputs = list(dict.fromkeys(block.last_op.operands))
         self._schedule = None
@@ -83,6 +85,7 @@ class RowPipelinePrinter:
                 self._line(f"{ebuf}[gi][m] = {gbuf}[gi][m];")
             self._line("}")
         self._line("}")
+        self._fabric = False
 
     def _overlapped_scan_rows(self, rp: RowPipeline, plan, forward: circ.RFFTOp, step: str, first: dict,
                               also: tuple) -> None:
@@ -100,6 +103,7 @@ class RowPipelinePrinter:
         lead = groups - 1
         spectra = self._names[forward.result]
         self._line("// circ.freq_mac, circ.irfft and the elementwise tail: one row pipeline over all steps")
+        self._fabric = FABRIC_MUL in mac.parent_op().attributes
         acc = self._accumulator(mac)
         acc_el = mac.accumulator if mac.accumulator is not None else mac.result.type.element_type
         partial = self._fresh("partial")
@@ -159,7 +163,7 @@ class RowPipelinePrinter:
                 self._line(f"{ebuf}[gi][m] = {gbuf}[gi][m];")
             self._line("}")
         self._line("}")
-        self._schedule = sched
+        self._schedule, self._fabric = sched, False
 
     def _overlapped_map_rows(self, rp: RowPipeline, plan, fft: circ.RFFTOp, xs: str, steps: int) -> None:
         """A map's steps as one loop (`overlap`): the first iterations transform x_0, then each step's
@@ -176,6 +180,7 @@ class RowPipelinePrinter:
         x_size = rnn.shape_of(fft.input)[0]
         spectra, size = self._names[fft.result], q * 2 * bins
         in_el, spec_el = fft.input.type.get_element_type(), fft.result.type.element_type
+        self._fabric = FABRIC_MUL in mac.parent_op().attributes
         fn = self._fft_function(fft, in_el, spec_el)
         self._line("// circ.rfft, circ.freq_mac, circ.irfft and the elementwise tail: one row pipeline over all steps")
         acc = self._accumulator(mac)
@@ -233,7 +238,7 @@ class RowPipelinePrinter:
                 self._line(f"{ebuf}[gi][m] = {gbuf}[gi][m];")
             self._line("}")
         self._line("}")
-        self._schedule = sched
+        self._schedule, self._fabric = sched, False
 
     def _gate_buffers(self, rp: RowPipeline) -> tuple[str, str]:
         """The gate buffer the inverse FFT fills row by row, and its copy the tail reads."""
