@@ -48,10 +48,11 @@ from ercc.dialects.sched import (
     StreamAttr,
 )
 from ercc.hardware.cost_model import (
+    arithmetic,
     buffer_brams,
     copy_cost,
+    estimate,
     loop_work,
-    arithmetic,
     op_cost,
     overlap,
     stage_ops,
@@ -313,31 +314,49 @@ class PESchedule(ModulePass):
                 s.attributes[LOOP] = LoopScheduleAttr(1, 1)
 
     def _choose(self, module: ModuleOp, top: func.FuncOp) -> None:
-        """Schedules with FIFO hand-overs and with ping-pong buffers only, each with overlapped steps
-        and without (their partial sums take BRAMs a tight budget may miss); keeps the fastest
-        (frames/s; FIFOs unless buffers are more than 2 % faster: FIFOs give a much lower latency;
-        overlapped steps on a tie)."""
-        variants = [(f, o) for f in ((True, False) if self.dataflow and self.fifos else (False,))
-                    for o in ((True, False) if self.overlap_steps else (False,))]
-        best, best_attrs = None, None
-        for fifos, overlapped in variants:
+        """Schedules with FIFO hand-overs and with ping-pong buffers only; keeps the faster (frames/s;
+        FIFOs unless buffers are more than 2 % faster: FIFOs give a much lower latency). When a
+        schedule fills a budget it is tried without overlapped steps too (their partial sums take
+        BRAMs, their tails lanes); the best is tried again with LUT multipliers outside its
+        fixed-point MAC engines; each kept only if faster."""
+        best, best_attrs, chosen = None, None, None
+
+        def attempt(fifos: bool, overlapped: bool, fabric: bool = False) -> tuple[bool, bool]:
+            nonlocal best, best_attrs, chosen
             if best is not None:
                 _clear(module, top)
-            score = self._schedule(module, top, fifos=fifos, overlapped=overlapped) / (1.02 if fifos else 1.0)
+            score = self._schedule(module, top, fifos, overlapped, fabric) / (1.02 if fifos else 1.0)
             if best is None or score < best:
                 best, best_attrs, chosen = score, _snapshot(module), (fifos, overlapped)
-        if self.fabric_mul:  # the best again, its row pipelines' other multiplies in LUTs: kept if faster
-            _clear(module, top)
-            fifos, overlapped = chosen
-            score = self._schedule(module, top, fifos=fifos, overlapped=overlapped, fabric=True)
-            if score / (1.02 if fifos else 1.0) < best:
-                best_attrs = _snapshot(module)
+            return self._filled(module)
+
+        for fifos in (True, False) if self.dataflow and self.fifos else (False,):
+            _, full = attempt(fifos, self.overlap_steps)
+            if self.overlap_steps and full:
+                attempt(fifos, False)
+        if self.fabric_mul and self._fixed_row_pipelines(best_attrs):
+            attempt(*chosen, fabric=True)
         _clear(module, top)
         for o, attrs in best_attrs.items():
             o.attributes.update(attrs)
 
+    def _filled(self, module: ModuleOp) -> tuple[bool, bool]:
+        """Whether the module's schedule uses over 90 % of its DSP budget, and of any budget (only
+        then can a schedule without overlapped steps, whose partial sums and tails are smaller, win)."""
+        device = DEVICES[self.device]
+        report = estimate(module, device, self.clock_mhz)
+        used = [report["dsp"] / device.dsp, report["bram18k"] / device.bram18k, report["lut"] / device.lut]
+        full = [u > 0.9 * self.dsp_fraction for u in used]
+        return full[0], any(full)
+
+    @staticmethod
+    def _fixed_row_pipelines(attrs: dict) -> bool:
+        """Whether a saved schedule has a fixed-point row pipeline (something to move to LUTs)."""
+        return any(ROW_PIPELINE in a and isinstance(op, rnn.MapOp | rnn.ScanOp)
+                   and not arithmetic(_mac_element(op)).is_float for op, a in attrs.items())
+
     def _schedule(self, module: ModuleOp, top: func.FuncOp, fifos: bool, overlapped: bool,
-                  fabric: bool = False) -> float:
+                  fabric: bool) -> float:
         """Sets the schedule; returns the estimated cycles per frame (the slowest stage's)."""
         device = DEVICES[self.device]
         processes = [o for o in top.body.block.ops if stage_ops(o) or isinstance(o, rnn.MapOp | rnn.ScanOp)]
