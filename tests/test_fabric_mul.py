@@ -9,17 +9,15 @@ BRAMs of shared words.
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 from xdsl.dialects.builtin import UnitAttr
 
-from ercc.backends.hls.csim import build_csim
 from ercc.backends.hls.emitter import emit_hls
 from ercc.compiler.pipeline import CompileOptions, compile_model
 from ercc.dialects.sched import FABRIC_MUL, ROW_PIPELINE
 from ercc.hardware import cost_model, row_pipeline
-from ercc.hardware.cost_model import bank_pairing, estimate, op_cost
-from ercc.hardware.devices import DEVICES
+from ercc.hardware.cost_model import bank_pairing, op_cost
+from hls_helpers import assert_same_csim
 from models import make_gru_model, make_lstm_model
 
 CASES = [
@@ -47,11 +45,7 @@ def test_fabric_multipliers_are_bit_identical(case, tmp_path):
     kernel = emit_hls(imported.module)
     assert "op=mul impl=fabric" in kernel.source and "op=mul impl=fabric" not in plain.source
     assert "_lut_" in kernel.source  # the FFT units' variant with LUT multipliers
-    rng = np.random.default_rng(1)
-    for scale in (0.3, 3.0, 40.0):
-        xs = [(rng.standard_normal((2, *p.shape)) * scale).astype(np.float32) for p in kernel.inputs]
-        for got, want in zip(build_csim(kernel).run(xs), build_csim(plain).run(xs)):
-            np.testing.assert_array_equal(got, want)
+    assert_same_csim(kernel, plain, imported.module, batch=2, scales=(0.3, 3.0, 40.0))
 
 
 def test_fabric_moves_the_units_dsps_to_luts(tmp_path):

@@ -80,10 +80,7 @@ class RowPipelinePrinter:
                 with self.indented():
                     self._next_spectrum(rp, forward, spectrum_size)
                 self._line("}")
-            self._line(f"if (i % {per_block} == {per_block - 1}) {{")
-            with self.indented(), self._loop("gi", gates), self._loop("m", k):
-                self._line(f"{ebuf}[gi][m] = {gbuf}[gi][m];")
-            self._line("}")
+            self._copy_gates(f"i % {per_block} == {per_block - 1}", rp, gbuf, ebuf)
         self._line("}")
         self._fabric = False
 
@@ -158,10 +155,7 @@ class RowPipelinePrinter:
                     self._next_spectrum(rp, forward, spectrum_size, "tb")
                 self._line("}")
             self._line("}")
-            self._line(f"if (fin && i % {gates} == {gates - 1}) {{")
-            with self.indented(), self._loop("gi", gates), self._loop("m", k):
-                self._line(f"{ebuf}[gi][m] = {gbuf}[gi][m];")
-            self._line("}")
+            self._copy_gates(f"fin && i % {gates} == {gates - 1}", rp, gbuf, ebuf)
         self._line("}")
         self._schedule, self._fabric = sched, False
 
@@ -199,17 +193,9 @@ class RowPipelinePrinter:
             with self.indented():
                 self._line(f"const int ft = it < {q} ? 0 : t + 1;")
                 self._line(f"const int fb = it < {q} ? it : i;")
-                self._line(f"{self.ctype(in_el)} fblk[{k}];")
-                self._line("#pragma HLS array_partition variable=fblk complete dim=1")
-                self._line(f"{self.ctype(spec_el)} fspec[{2 * bins}];")
-                self._line("#pragma HLS array_partition variable=fspec complete dim=1")
-                with self._loop("m", k):
-                    load = f"{xs}[ft * {x_size} + fb * {k} + m]"
-                    zero = self.literal(0.0, in_el)
-                    self._line(f"fblk[m] = {load if x_size % k == 0 else f'fb * {k} + m < {x_size} ? {load} : {zero}'};")
-                self._line(f"{fn}(fblk, fspec);")
-                with self._loop("m", 2 * bins):
-                    self._line(f"{spectra}[(ft & 1) * {size} + fb * {2 * bins} + m] = fspec[m];")
+                self._block_fft(fn, in_el, spec_el, k, f"{xs}[ft * {x_size} + fb * {k} + m]",
+                                None if x_size % k == 0 else f"fb * {k} + m < {x_size}",
+                                f"{spectra}[(ft & 1) * {size} + fb * {2 * bins} + j]")
             self._line("}")
             self._line(f"if (ri >= 0 && ri < {n_rows}) {{")
             with self.indented():
@@ -233,10 +219,7 @@ class RowPipelinePrinter:
                 self._tail_lanes(rp, lanes, "ri", per_block, "hbt", ebuf,
                                  list(dict.fromkeys(mac.parent_block().last_op.operands)))
             self._line("}")
-            self._line(f"if (ri >= 0 && ri % {per_block} == {per_block - 1}) {{")
-            with self.indented(), self._loop("gi", gates), self._loop("m", k):
-                self._line(f"{ebuf}[gi][m] = {gbuf}[gi][m];")
-            self._line("}")
+            self._copy_gates(f"ri >= 0 && ri % {per_block} == {per_block - 1}", rp, gbuf, ebuf)
         self._line("}")
         self._schedule, self._fabric = sched, False
 
@@ -248,6 +231,13 @@ class RowPipelinePrinter:
             self._line(f"{self.ctype(out_el)} {buf}[{rp.gates}][{rp.block}];")
             self._line(f"#pragma HLS array_partition variable={buf} complete dim=0")
         return gbuf, ebuf
+
+    def _copy_gates(self, when: str, rp: RowPipeline, gbuf: str, ebuf: str) -> None:
+        """When a hidden block's last row is out (`when`), the gate buffer to the tail's copy."""
+        self._line(f"if ({when}) {{")
+        with self.indented(), self._loop("gi", rp.gates), self._loop("m", rp.block):
+            self._line(f"{ebuf}[gi][m] = {gbuf}[gi][m];")
+        self._line("}")
 
     def _inverse_row(self, rp: RowPipeline, acc: str, gbuf: str) -> None:
         """A finished block row (gate `gt`): its sums' inverse FFT into the gate buffer."""
@@ -282,19 +272,24 @@ class RowPipelinePrinter:
     def _next_spectrum(self, rp: RowPipeline, forward: circ.RFFTOp, size: int, at: str = "(hb - 1)") -> None:
         """FFT of the state's hidden block `at` (hb − 1), just written, into the next step's half of the buffer."""
         k, bins = rp.block, rp.block // 2 + 1
-        in_el = forward.input.type.get_element_type()
-        fn = self._fft_function(forward, in_el, forward.result.type.element_type)
-        state, zero = self._names[forward.input], self.literal(0.0, in_el)
+        in_el, out_el = forward.input.type.get_element_type(), forward.result.type.element_type
+        fn = self._fft_function(forward, in_el, out_el)
+        self._block_fft(fn, in_el, out_el, k, f"{self._names[forward.input]}[{at} * {k} + m]",
+                        None if rp.size % k == 0 else f"{at} * {k} + m < {rp.size}",
+                        f"{self._names[forward.result]}[((t + 1) & 1) * {size} + {at} * {2 * bins} + j]")
+
+    def _block_fft(self, fn: str, in_el, out_el, k: int, load: str, valid: str | None, store: str) -> None:
+        """One block through FFT function `fn`: element m is `load` (zero where not `valid`), value j
+        of its spectrum goes to `store` (C expressions in m and j)."""
         self._line(f"{self.ctype(in_el)} fblk[{k}];")
         self._line("#pragma HLS array_partition variable=fblk complete dim=1")
-        self._line(f"{self.ctype(forward.result.type.element_type)} fspec[{2 * bins}];")
+        self._line(f"{self.ctype(out_el)} fspec[{2 * (k // 2 + 1)}];")
         self._line("#pragma HLS array_partition variable=fspec complete dim=1")
         with self._loop("m", k):
-            load = f"{state}[{at} * {k} + m]"
-            self._line(f"fblk[m] = {load if rp.size % k == 0 else f'{at} * {k} + m < {rp.size} ? {load} : {zero}'};")
+            self._line(f"fblk[m] = {load if valid is None else f'{valid} ? {load} : {self.literal(0.0, in_el)}'};")
         self._line(f"{fn}(fblk, fspec);")
-        with self._loop("j", 2 * bins):
-            self._line(f"{self._names[forward.result]}[((t + 1) & 1) * {size} + {at} * {2 * bins} + j] = fspec[j];")
+        with self._loop("j", 2 * (k // 2 + 1)):
+            self._line(f"{store} = fspec[j];")
 
     def _tail(self, rp: RowPipeline, ebuf: str, outputs: list, first: dict | None = None,
               also: tuple = ()) -> None:

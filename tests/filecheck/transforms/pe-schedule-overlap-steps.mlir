@@ -154,7 +154,7 @@ func.func @ercc_kernel(%X: tensor<3x4xf32>) -> tensor<3x96xf32> attributes {ercc
 // CPP-NEXT:     const int i = ri % 24;
 // CPP-NEXT:     if (it < 1 || (ri >= 0 && i < 1 && t + 1 < 3)) {
 // CPP:            ercc_rfft4_{{[0-9]+}}(fblk, fspec);
-// CPP:              [[SPEC]][(ft & 1) * 6 + fb * 6 + m] = fspec[m];
+// CPP:              [[SPEC]][(ft & 1) * 6 + fb * 6 + j] = fspec[j];
 // CPP:          if (ri >= 0 && ri < 72) {
 // CPP:              const int xb = (t & 1) * 6 + b * 6;
 // CPP:            ercc_irfft4_{{[0-9]+}}(spec, blk);
