@@ -384,21 +384,20 @@ def _fused_cost(op: Operation, rp: row_pipeline.RowPipeline, unroll: int | None,
     mac = _loop_cost(op, unroll, ii)
     sched = op.attributes.get(LOOP)
     u = unroll if unroll is not None else sched.unroll.data if isinstance(sched, LoopScheduleAttr) else 1
+    ar = arithmetic(_element(op))
     step_ii = ii if ii is not None else sched.ii.data if isinstance(sched, LoopScheduleAttr) else 1
-    step_ii *= arithmetic(_element(op)).accumulate_ii if arithmetic(_element(op)).is_float else 1
+    step_ii *= ar.accumulate_ii if ar.is_float else 1
     parent = op.parent_op()
     forward = _streamed(parent)
-    ar = arithmetic(_element(op))
+    depth = _latencies(rp, u, ar, forward is not None)[1]
     lanes = rp.lanes(u)
     plan = overlap(parent, u)
     if plan is not None:
-        T = rnn.shape_of(parent.operands[0])[0]
         if isinstance(parent, rnn.ScanOp):
-            lanes = math.ceil(rp.block / rp.gates)  # the last column group: a hidden block every G rows
-        cycles = math.ceil((plan.total * step_ii + _latencies(rp, u, ar, forward is not None)[1]) / T)
+            lanes = rp.finishing_lanes
+        cycles = math.ceil((plan.total * step_ii + depth) / rnn.shape_of(parent.operands[0])[0])
     else:
-        iterations = (op.weight.type.grid[0] + rp.gates) * rp.groups(u)
-        cycles = iterations * step_ii + _latencies(rp, u, ar, forward is not None)[1]
+        cycles = (op.weight.type.grid[0] + rp.gates) * rp.groups(u) * step_ii + depth
     inverse = _loop_cost(rp.inverse, 1, ii)
     tail = [_loop_cost(o, lanes, ii) for o in rp.tail]
     units = [inverse, *tail]

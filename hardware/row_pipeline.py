@@ -60,6 +60,12 @@ class RowPipeline:
         """Tail elements computed per iteration: a hidden block's k elements over its G·groups iterations."""
         return math.ceil(self.block / (self.gates * self.groups(unroll)))
 
+    @property
+    def finishing_lanes(self) -> int:
+        """Tail lanes when the rows finish one an iteration (an overlapped scan's last column group):
+        a hidden block's k elements over its G rows."""
+        return math.ceil(self.block / self.gates)
+
 
 def _vector(value: SSAValue, size: int) -> bool:
     return rnn.shape_of(value) == (size,)

@@ -96,7 +96,7 @@ class RowPipelinePrinter:
         sched = self._schedule
         unroll = max(1, min(sched.unroll.data if sched is not None else 1, q))
         ii = sched.ii.data if sched is not None else 1
-        groups, lanes = rp.groups(unroll), -(-k // gates)
+        groups, lanes = rp.groups(unroll), rp.finishing_lanes
         lead = groups - 1
         spectra = self._names[forward.result]
         self._line("// circ.freq_mac, circ.irfft and the elementwise tail: one row pipeline over all steps")
