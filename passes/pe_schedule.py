@@ -8,7 +8,10 @@ consumer starts one step behind the producer; other hand-overs are ping-pong
 buffers. A map or scan whose step is one MAC engine, its inverse FFT and an
 elementwise tail becomes a row pipeline (`sched.row_pipeline`; a scan also
 transforms its next state there, `sched.next_spectrum`, when the extra FFT
-unit fits). In a dataflow pipeline a frame costs the slowest process's cycles
+unit fits); where its hand-overs are arrays and its pipeline has the slack, all
+its steps run as one loop (`sched.overlap_steps`), and its multiplies outside
+the MAC engine may move to LUTs (`sched.fabric_mul`) when that buys frames/s.
+In a dataflow pipeline a frame costs the slowest process's cycles
 per step, so the pass balances the pipeline: it bisects on the cycles per frame,
 and for each target chooses every process's PE counts (unroll factors,
 `#sched.loop`) as the cheapest that meet it — a knapsack over the loops'
@@ -321,7 +324,7 @@ class PESchedule(ModulePass):
         fixed-point MAC engines; each kept only if faster."""
         best, best_attrs, chosen = None, None, None
 
-        def attempt(fifos: bool, overlapped: bool, fabric: bool = False) -> tuple[bool, bool]:
+        def attempt(fifos: bool, overlapped: bool, fabric: bool = False) -> bool:
             nonlocal best, best_attrs, chosen
             if best is not None:
                 _clear(module, top)
@@ -331,8 +334,7 @@ class PESchedule(ModulePass):
             return self._filled(module)
 
         for fifos in (True, False) if self.dataflow and self.fifos else (False,):
-            _, full = attempt(fifos, self.overlap_steps)
-            if self.overlap_steps and full:
+            if attempt(fifos, self.overlap_steps) and self.overlap_steps:
                 attempt(fifos, False)
         if self.fabric_mul and self._fixed_row_pipelines(best_attrs):
             attempt(*chosen, fabric=True)
@@ -340,14 +342,13 @@ class PESchedule(ModulePass):
         for o, attrs in best_attrs.items():
             o.attributes.update(attrs)
 
-    def _filled(self, module: ModuleOp) -> tuple[bool, bool]:
-        """Whether the module's schedule uses over 90 % of its DSP budget, and of any budget (only
-        then can a schedule without overlapped steps, whose partial sums and tails are smaller, win)."""
+    def _filled(self, module: ModuleOp) -> bool:
+        """Whether the module's schedule uses over 90 % of its DSP, BRAM or LUT budget (only then can
+        a schedule without overlapped steps, whose partial sums and tails are smaller, win)."""
         device = DEVICES[self.device]
         report = estimate(module, device, self.clock_mhz)
-        used = [report["dsp"] / device.dsp, report["bram18k"] / device.bram18k, report["lut"] / device.lut]
-        full = [u > 0.9 * self.dsp_fraction for u in used]
-        return full[0], any(full)
+        used = (report["dsp"] / device.dsp, report["bram18k"] / device.bram18k, report["lut"] / device.lut)
+        return any(u > 0.9 * self.dsp_fraction for u in used)
 
     @staticmethod
     def _fixed_row_pipelines(attrs: dict) -> bool:
