@@ -27,7 +27,7 @@ demo: $(VENV)/.core
 	$(BIN)/python examples/demo.py
 
 test: $(VENV)/.test
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/lit -v tests/filecheck
 
 # Benchmarks and long exports, excluded from `make test`.
