@@ -330,6 +330,23 @@ def _check_weight_shapes(
             )
 
 
+def _check_state_shapes(
+    imp: _Importer, node: onnx.NodeProto, states: dict[str, SSAValue | None], D: int, H: int, layout: int
+) -> None:
+    """Initial states (in layout 0 here) must be [D, 1, H] for one sequence."""
+    for what, value in states.items():
+        if value is not None and shape_of(value) != (D, 1, H):
+            given = shape_of(value) if layout == 0 else tuple(shape_of(value)[i] for i in (1, 0, 2))
+            want = [D, 1, H] if layout == 0 else [1, D, H]
+            raise imp.error(
+                node,
+                f"{what} has shape {list(given)} for one sequence, expected {want} (layout {layout}: "
+                f"{'[directions, batch, hidden]' if layout == 0 else '[batch, directions, hidden]'}); Brevitas'"
+                " weight-only export of a batch-first QuantLSTM builds it from the sequence axis: drop the"
+                " zero initial states",
+            )
+
+
 def _direction(imp: _Importer, node: onnx.NodeProto) -> Direction:
     name = attr(node, "direction", b"forward")
     name = name.decode() if isinstance(name, bytes) else name
@@ -430,6 +447,7 @@ def _lstm(imp: _Importer, node: onnx.NodeProto) -> None:
         imp, node, {"W": W, "R": R, "B": B, "P": P},
         {"W": (D, 4 * H, I), "R": (D, 4 * H, H), "B": (D, 8 * H), "P": (D, 3 * H)},
     )
+    _check_state_shapes(imp, node, {"initial_h": h0, "initial_c": c0}, D, H, layout)
     op = imp.emit(
         rnn.LSTMOp(
             X, W, R, B, h0, c0, P,  # type: ignore[arg-type]

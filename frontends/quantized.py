@@ -73,9 +73,7 @@ def rewrite(model: onnx.ModelProto, file: str) -> QuantizedModel:
             nodes += _cell_to_lstm(model, node, inits, found, file, f"quant_lstm_{k}")
         elif node.op_type == "DynamicQuantizeLSTM" and node.domain == "com.microsoft":
             nodes += _dynamic_to_lstm(model, node, inits, found, file)
-        else:
-            if node.op_type == "DequantizeLinear" and node.input[0] in inits or _from_clip_of_init(g, node, inits):
-                found.weights.append(f"{node_label(node.name, node.op_type)} dequantizes a constant")
+        elif not _fold_dequantize(g, node, inits, found, file):
             nodes.append(node)
     _absorb_input_quants(g, nodes, found, file)
     del g.node[:]
@@ -103,25 +101,31 @@ def _diagnose_traps(model: onnx.ModelProto, file: str) -> None:
             file=file,
         )
     producers = {o: n for n in g.node for o in n.output}
+    inits = {t.name: t for t in g.initializer}
     for node in g.node:
         if node.op_type != "LSTM" or node.domain not in ("", "ai.onnx"):
             continue
         layout = next((a.i for a in node.attribute if a.name == "layout"), 0)
-        right = 2 if layout == 1 else 1  # Y is [T, D, B, H] (layout 0) or [B, T, D, H] (layout 1)
-        for consumer in g.node:
-            if consumer.op_type != "Squeeze" or not consumer.input or consumer.input[0] != node.output[0]:
-                continue
-            axes = _squeeze_axes(consumer, {t.name: t for t in g.initializer}, producers)
-            if axes is not None and [a % 4 for a in axes] != [right]:
-                roles = ("batch", "sequence", "direction") if layout == 1 else ("sequence", "direction", "batch")
-                wrong = axes[0] % 4
-                raise ErccError(
-                    f"squeezes axis {wrong} ({roles[wrong] if wrong < 3 else 'hidden'}) of the LSTM's Y; the"
-                    f" direction axis of layout {layout} is {right} (a known bug of Brevitas' weight-only QCDQ/QONNX"
-                    f" export of QuantLSTM: set the Squeeze's axes to [{right}])",
-                    file=file,
-                    node=node_label(consumer.name, consumer.op_type),
-                )
+        # Y is [T, D, B, H] (layout 0) or [B, T, D, H] (layout 1); Y_h and Y_c [D, B, H] or [B, D, H].
+        roles = [("sequence", "direction", "batch", "hidden"), ("direction", "batch", "hidden")]
+        if layout == 1:
+            roles = [("batch", "sequence", "direction", "hidden"), ("batch", "direction", "hidden")]
+        for index, output in enumerate(node.output):
+            names = roles[min(index, 1)]
+            right = names.index("direction")
+            for consumer in g.node:
+                if consumer.op_type != "Squeeze" or not output or not consumer.input or consumer.input[0] != output:
+                    continue
+                axes = _squeeze_axes(consumer, inits, producers)
+                if axes is not None and [a % len(names) for a in axes] != [right]:
+                    wrong = axes[0] % len(names)
+                    raise ErccError(
+                        f"squeezes axis {wrong} ({names[wrong]}) of the LSTM's {('Y', 'Y_h', 'Y_c')[index]}; its"
+                        f" direction axis in layout {layout} is {right} (a known bug of Brevitas' weight-only"
+                        f" QCDQ/QONNX export of QuantLSTM: set the Squeeze's axes to [{right}])",
+                        file=file,
+                        node=node_label(consumer.name, consumer.op_type),
+                    )
 
 
 def _squeeze_axes(node: onnx.NodeProto, inits: dict, producers: dict) -> list[int] | None:
@@ -222,11 +226,46 @@ def _fold_constant_quants(model: onnx.ModelProto, inits: dict, found: QuantizedM
     g.node.extend(keep)
 
 
-def _from_clip_of_init(g: onnx.GraphProto, node: onnx.NodeProto, inits: dict) -> bool:
-    if node.op_type != "DequantizeLinear":
+def _fold_dequantize(g: onnx.GraphProto, node: onnx.NodeProto, inits: dict, found: QuantizedModel, file: str) -> bool:
+    """QCDQ weights: an integer Clip or a DequantizeLinear of constants becomes the initializer of its
+    value (onnxruntime's arithmetic: (q - zero_point) * scale in float32, per tensor or along `axis`)."""
+    if node.domain not in ("", "ai.onnx") or node.op_type not in ("Clip", "DequantizeLinear"):
         return False
-    producer = next((n for n in g.node if node.input[0] in n.output), None)
-    return producer is not None and producer.op_type == "Clip" and producer.input[0] in inits
+    args = [_array(inits, n) if n else None for n in node.input]
+    if args[0] is None or any(a is None for a, n in zip(args, node.input) if n):
+        return False
+    label = node_label(node.name, node.op_type)
+    if node.op_type == "Clip":
+        if args[0].dtype.kind not in "iu":
+            return False
+        lo = args[1] if len(args) > 1 and args[1] is not None else np.iinfo(args[0].dtype).min
+        hi = args[2] if len(args) > 2 and args[2] is not None else np.iinfo(args[0].dtype).max
+        value = np.clip(args[0], lo, hi).astype(args[0].dtype)
+    else:
+        q, scale = args[0], args[1].astype(np.float32)
+        zero = args[2] if len(args) > 2 and args[2] is not None else np.zeros_like(scale, dtype=q.dtype)
+        if q.dtype.kind not in "iu" or zero.shape != scale.shape or scale.ndim > 1:
+            raise ErccError(
+                f"dequantizes {q.dtype} values with scale {list(scale.shape)} and zero point {list(zero.shape)};"
+                " expected integer values and one scale and zero point per tensor or per channel",
+                file=file, node=label,
+            )
+        if not np.all(np.isfinite(scale)) or np.any(scale <= 0):
+            raise ErccError("scales must be positive and finite", file=file, node=label)
+        axis = next((a.i for a in node.attribute if a.name == "axis"), 1)
+        shape = [1] * q.ndim
+        if scale.size > 1:
+            axis = axis % q.ndim
+            if scale.size != q.shape[axis]:
+                raise ErccError(
+                    f"{scale.size} scales along axis {axis} of a {list(q.shape)} tensor", file=file, node=label
+                )
+            shape[axis] = scale.size
+        value = ((q.astype(np.float32) - zero.astype(np.float32).reshape(shape)) * scale.reshape(shape)).astype(np.float32)
+        found.weights.append(f"{label} dequantizes '{node.input[0]}' ({q.dtype})")
+    g.initializer.append(numpy_helper.from_array(np.asarray(value), node.output[0]))
+    inits[node.output[0]] = g.initializer[-1]
+    return True
 
 
 # --------------------------------------------------------------------------- #
