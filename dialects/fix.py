@@ -287,7 +287,8 @@ class QuantOp(IRDLOperation):
 
     `fix.quant %x {scale = 0.0078125 : f64, zero_point = 0.0 : f64, bits = 8 : i64, signed, rounding = "ROUND"}`
     is y = (clamp(round(x / scale + zero_point), lo, hi) - zero_point) * scale
-    on f32 tensors, with [lo, hi] the `bits`-bit grid (`signed`, `narrow`):
+    on f32 tensors, with [lo, hi] the `bits`-bit grid (`signed`, `narrow`),
+    shifted down by `offset` (an ONNX QuantizeLinear zero point):
     `ercc.numerics.quantizer` defines it. The model's own quantization
     points, kept as they are: nothing in ercc chooses them.
     """
@@ -301,6 +302,7 @@ class QuantOp(IRDLOperation):
     signed = opt_prop_def(UnitAttr)
     narrow = opt_prop_def(UnitAttr)
     rounding = prop_def(StringAttr)
+    offset = opt_prop_def(IntegerAttr)  # an ONNX QuantizeLinear zero point (added after rounding)
     traits = traits_def(Pure())
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
@@ -320,6 +322,8 @@ class QuantOp(IRDLOperation):
             props["signed"] = UnitAttr()
         if q.narrow:
             props["narrow"] = UnitAttr()
+        if q.offset:
+            props["offset"] = IntegerAttr(int(q.offset), i64)
         return DictionaryAttr(props)
 
     @property
@@ -327,6 +331,7 @@ class QuantOp(IRDLOperation):
         return Quantizer(
             self.scale.value.data, self.zero_point.value.data, self.bits.value.data,
             self.signed is not None, self.narrow is not None, self.rounding.data,
+            0 if self.offset is None else self.offset.value.data,
         )
 
     def verify_(self) -> None:
@@ -354,7 +359,7 @@ def quantizers_of(attr: Attribute | None) -> dict[str, Quantizer] | None:
         d = props.data
         out[role] = Quantizer(
             d["scale"].value.data, d["zero_point"].value.data, d["bits"].value.data,
-            "signed" in d, "narrow" in d, d["rounding"].data,
+            "signed" in d, "narrow" in d, d["rounding"].data, d["offset"].value.data if "offset" in d else 0,
         )
     return out
 

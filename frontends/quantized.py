@@ -76,6 +76,7 @@ def rewrite(model: onnx.ModelProto, file: str) -> QuantizedModel:
         elif not _fold_dequantize(g, node, inits, found, file):
             nodes.append(node)
     _absorb_input_quants(g, nodes, found, file)
+    _absorb_qdq_pairs(g, nodes, found, file)
     del g.node[:]
     g.node.extend(nodes)
     if found.quantized:
@@ -401,6 +402,88 @@ def _absorb_input_quants(g: onnx.GraphProto, nodes: list[onnx.NodeProto], found:
         found.layers[node.name]["input"] = q
         node.input[0] = quant.input[0]
         nodes.remove(quant)
+
+
+# --------------------------------------------------------------------------- #
+# ONNX QuantizeLinear → DequantizeLinear on an LSTM's input and outputs (onnxruntime quantize_static, QDQ)
+# --------------------------------------------------------------------------- #
+
+_INTEGER_GRIDS = {np.dtype(np.int8): (8, True), np.dtype(np.uint8): (8, False),
+                  np.dtype(np.int16): (16, True), np.dtype(np.uint16): (16, False)}
+
+
+def _qdq_quantizer(q_node: onnx.NodeProto, dq_node: onnx.NodeProto, inits: dict, file: str) -> Quantizer:
+    """The quantizer of a Q → DQ pair: one scale and zero point per tensor, the same on both nodes."""
+    label = node_label(q_node.name, q_node.op_type)
+    params = []
+    for node in (q_node, dq_node):
+        scale = _array(inits, node.input[1])
+        zero = _array(inits, node.input[2]) if len(node.input) > 2 and node.input[2] else np.zeros((), np.uint8)
+        if scale is None or zero is None:
+            raise ErccError("scale and zero point must be constants", file=file, node=node_label(node.name, node.op_type))
+        params.append((scale, zero))
+    (s, z), (s2, z2) = params
+    if s.size != 1 or z.size != 1:
+        raise ErccError(
+            f"activation scale {list(s.shape)} / zero point {list(z.shape)}: only one per tensor is supported",
+            file=file, node=label,
+        )
+    if not (np.array_equal(s, s2) and np.array_equal(z, z2) and z.dtype == z2.dtype):
+        raise ErccError(
+            f"inconsistent scales: quantizes with scale {float(s.reshape(-1)[0]):.9g}, zero point {int(z.reshape(-1)[0])}"
+            f" but '{dq_node.name or dq_node.output[0]}' dequantizes with {float(s2.reshape(-1)[0]):.9g},"
+            f" {int(z2.reshape(-1)[0])}",
+            file=file, node=label,
+        )
+    if z.dtype not in _INTEGER_GRIDS:
+        raise ErccError(f"quantized type {z.dtype} is not supported (int8, uint8, int16, uint16)", file=file, node=label)
+    bits, signed = _INTEGER_GRIDS[z.dtype]
+    q = Quantizer(float(np.float32(s.reshape(-1)[0])), 0.0, bits, signed, False, "ROUND", int(z.reshape(-1)[0]))
+    if (problem := q.problem()) is not None:
+        raise ErccError(problem, file=file, node=label)
+    return q
+
+
+def _absorb_qdq_pairs(g: onnx.GraphProto, nodes: list[onnx.NodeProto], found: QuantizedModel, file: str) -> None:
+    """Q → DQ pairs on an LSTM's X (`input`) and on its Y, Y_h, Y_c become that layer's quantizers
+    (applied to the layer's input before and to its outputs after the recurrence, as onnxruntime does)."""
+    inits = {t.name: t for t in g.initializer}
+    consumers: dict[str, list[onnx.NodeProto]] = {}
+    for n in nodes:
+        for i in n.input:
+            consumers.setdefault(i, []).append(n)
+    producers = {o: n for n in nodes for o in n.output}
+    graph_outputs = {o.name for o in g.output}
+    for k, q_node in enumerate(list(nodes)):
+        if q_node.op_type != "QuantizeLinear" or q_node.domain not in ("", "ai.onnx"):
+            continue
+        label = node_label(q_node.name, q_node.op_type)
+        users = consumers.get(q_node.output[0], [])
+        if len(users) != 1 or users[0].op_type != "DequantizeLinear" or q_node.output[0] in graph_outputs:
+            raise ErccError(
+                "a QuantizeLinear must feed exactly one DequantizeLinear (QDQ); integer tensors are not supported",
+                file=file, node=label,
+            )
+        dq_node = users[0]
+        quantizer = _qdq_quantizer(q_node, dq_node, inits, file)
+        source = producers.get(q_node.input[0])
+        targets = consumers.get(dq_node.output[0], [])
+        if source is not None and source.op_type == "LSTM" and len(consumers.get(q_node.input[0], [])) == 1:
+            lstm, role = source, ("Y", "Y_h", "Y_c")[list(source.output).index(q_node.input[0])]
+            lstm.output[list(lstm.output).index(q_node.input[0])] = dq_node.output[0]
+        elif targets and all(t.op_type == "LSTM" and t.input[0] == dq_node.output[0] for t in targets) and len(targets) == 1:
+            lstm, role = targets[0], "input"
+            lstm.input[0] = q_node.input[0]
+        else:
+            raise ErccError(
+                "QuantizeLinear → DequantizeLinear is supported on an LSTM's X, Y, Y_h and Y_c only",
+                file=file, node=label,
+            )
+        if not lstm.name:
+            lstm.name = f"lstm_{k}"
+        found.layers.setdefault(lstm.name, {})[role] = quantizer
+        nodes.remove(q_node)
+        nodes.remove(dq_node)
 
 
 # --------------------------------------------------------------------------- #

@@ -7,6 +7,10 @@ computed in float32 in exactly this order (brevitas `IntQuant`, qonnx
 [lo, hi] = [-2^(b-1) + narrow, 2^(b-1) - 1] when signed, [0, 2^b - 1 - narrow]
 when unsigned.
 
+ONNX's QuantizeLinear rounds before it adds its zero point z: (clamp(round(x /
+scale) + z, lo, hi) - z) * scale, i.e. a zero point 0 on the grid [lo - z,
+hi - z]; `offset` holds that z (it is 0 for Brevitas and QONNX).
+
 This module is the one numpy definition: the frontend folds weight
 quantizers with it, the reference executor runs `fix.quant` with it, and the
 emitter prints the same float32 operations (`backends/hls/emitter.py`).
@@ -38,6 +42,7 @@ class Quantizer:
     signed: bool
     narrow: bool
     rounding: str = "ROUND"
+    offset: int = 0  # an ONNX QuantizeLinear zero point, added after rounding: shifts the grid down
 
     def problem(self) -> str | None:
         """Why ercc cannot compile this quantizer, or None."""
@@ -47,17 +52,19 @@ class Quantizer:
             return f"bit width must be an integer in [2, {MAX_BITS}], got {self.bits}"
         if self.zero_point != 0:
             return f"zero point {self.zero_point} is not supported (only 0: symmetric quantizers)"
+        if self.offset and not self.lo + self.offset <= self.offset <= self.hi + self.offset:
+            return f"zero point {self.offset} lies outside the {self.bits}-bit grid"
         if self.rounding not in ROUNDING_MODES:
             return f"rounding mode '{self.rounding}' is not supported (one of {', '.join(ROUNDING_MODES)})"
         return None
 
     @property
     def lo(self) -> int:
-        return -(1 << (self.bits - 1)) + int(self.narrow) if self.signed else 0
+        return (-(1 << (self.bits - 1)) + int(self.narrow) if self.signed else 0) - self.offset
 
     @property
     def hi(self) -> int:
-        return (1 << (self.bits - 1)) - 1 if self.signed else (1 << self.bits) - 1 - int(self.narrow)
+        return ((1 << (self.bits - 1)) - 1 if self.signed else (1 << self.bits) - 1 - int(self.narrow)) - self.offset
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
         """Quantize and dequantize in float32."""

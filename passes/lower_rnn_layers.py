@@ -135,6 +135,10 @@ def _lstm_cell(
     return build
 
 
+# Quantizers on a layer's edges (ONNX Q/DQ around an LSTM): its input, and its outputs after the recurrence.
+_EDGE_QUANTIZERS = ("input", "Y", "Y_h", "Y_c")
+
+
 def _quant_lstm_cell(d: _Direction, qs: dict[str, Quantizer]) -> Callable[[Block], list[Operation]]:
     """One step of Brevitas's QuantLSTM (`_QuantLSTMCell.forward_iter`, ONNX gate order i, o, f, c):
     every gate's accumulator, activation, the cell state's products and sum, and the output
@@ -217,7 +221,8 @@ class LowerLSTM(RewritePattern):
                 pi, po, pf = np.split(P[d], 3)
                 peep = [e.const(pi), e.const(po), e.const(pf)]
             init = [_state(e, op.initial_h, d, H), _state(e, op.initial_c, d, H)]
-            cell = _lstm_cell(op, weights, peep) if quantizers is None else _quant_lstm_cell(weights, quantizers)
+            brevitas = quantizers is not None and bool(set(quantizers) - set(_EDGE_QUANTIZERS))
+            cell = _quant_lstm_cell(weights, quantizers) if brevitas else _lstm_cell(op, weights, peep)
             scan = _scan(xs, init, reverse, cell, op.lengths)
             _keep_layer_name(op, scan)
             e.ops.append(scan)
@@ -227,7 +232,11 @@ class LowerLSTM(RewritePattern):
         Y = _stack(e, ys, [T, 1, 1, H], 1)
         Y_h = _stack(e, hs, [1, 1, H], 0)
         Y_c = _stack(e, cs, [1, 1, H], 0)
-        rewriter.replace(op, e.ops, [Y, Y_h, Y_c])
+        results = [Y, Y_h, Y_c]
+        for i, role in enumerate(_EDGE_QUANTIZERS[1:]):
+            if quantizers is not None and role in quantizers:
+                results[i] = e(QuantOp(results[i], quantizers[role]))
+        rewriter.replace(op, e.ops, results)
 
 
 def _gru_cell(
