@@ -36,11 +36,13 @@ def brevitas_case(tmp_path_factory):
     return get
 
 
-def check_against_brevitas(case, reference_sequences: int = 16) -> dict:
+def check_against_brevitas(case, bits: int, reference_sequences: int = 16) -> dict:
     """C simulation vs Brevitas (≤ 1 LSB of the output quantizer, same classes), reference == csim."""
     import ercc
 
     compiled = ercc.compile(str(case.path), precision="float")
+    layers = compiled.imported.quantized.layers.values()
+    assert {q.bits for quantizers in layers for q in quantizers.values()} == {bits}  # all 11 + the input's
     name = compiled.imported.inputs[0].name
     logits, last = compiled.predict({name: case.x_test}).values()
     out_q = list(compiled.imported.quantized.layers.values())[-1]["output"]
@@ -61,7 +63,7 @@ def check_against_brevitas(case, reference_sequences: int = 16) -> dict:
 
 
 def test_8bit_batch_first_one_layer_matches_brevitas(brevitas_case):
-    check_against_brevitas(brevitas_case(8, True, 1))
+    check_against_brevitas(brevitas_case(8, True, 1), 8)
 
 
 @pytest.mark.slow
@@ -70,7 +72,7 @@ def test_8bit_batch_first_one_layer_matches_brevitas(brevitas_case):
     [(4, True, 1), (8, False, 1), (8, False, 2), (8, True, 2), (4, False, 2), (4, True, 2)],
 )
 def test_variants_match_brevitas(brevitas_case, bits, batch_first, layers):
-    check_against_brevitas(brevitas_case(bits, batch_first, layers), reference_sequences=32)
+    check_against_brevitas(brevitas_case(bits, batch_first, layers), bits, reference_sequences=32)
 
 
 def test_worked_example_make_csim(brevitas_case, tmp_path):
