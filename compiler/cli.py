@@ -69,6 +69,11 @@ def _add_compile_options(p: argparse.ArgumentParser) -> None:
         " the integer bits its observed range needs",
     )
     g.add_argument(
+        "--requantize", action="store_true",
+        help="a quantization-aware model (docs/quantized-models.md): drop its activation quantizers and let"
+        " --precision fixed choose ercc's formats for its dequantized weights",
+    )
+    g.add_argument(
         "--seq-len", type=int, default=None, metavar="T",
         help="sequence length the kernel is built for; needed when the model's is dynamic",
     )

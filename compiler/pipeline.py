@@ -96,6 +96,7 @@ class CompileOptions:
     rounding: str = "AP_RND"
     overflow: str = "AP_SAT"
     calib: str | None = None  # .npz of calibration inputs (like `ercc simulate --inputs`)
+    requantize: bool = False  # a quantization-aware model: drop its quantizers (docs/quantized-models.md)
     layers: tuple[tuple[str, LayerOptions], ...] = ()  # per recurrent node, from a mapping {name: {option: value}}
 
     def __post_init__(self) -> None:
@@ -215,7 +216,10 @@ def import_model(path: str | os.PathLike, options: CompileOptions):
 
     from ercc.frontends.checks import check_block_size
 
-    imported = import_onnx(path, seq_len=options.seq_len, top=options.top)
+    imported = import_onnx(path, seq_len=options.seq_len, top=options.top, keep_quantizers=not options.requantize)
+    from ercc.frontends.quantized import check_options
+
+    check_options(imported.quantized, options, imported.file)
     check_block_size(
         imported.model, options.block_size, layers={n: o.block_size for n, o in options.layers if o.block_size}
     )

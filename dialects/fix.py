@@ -26,7 +26,9 @@ from xdsl.dialects.builtin import (
     Float64Type,
     FloatAttr,
     DenseIntOrFPElementsAttr,
+    DictionaryAttr,
     IntAttr,
+    IntegerAttr,
     IntegerType,
     StringAttr,
     TensorType,
@@ -52,6 +54,7 @@ from xdsl.traits import ConstantLike, Pure
 from xdsl.utils.exceptions import VerifyException
 
 from ercc.numerics.fixed import OVERFLOW_MODES, QUANTIZATION_MODES, FixedFormat, format_problem
+from ercc.numerics.quantizer import Quantizer
 
 _SIGNEDNESS = ("signed", "unsigned")
 
@@ -278,4 +281,87 @@ class PWLOp(IRDLOperation):
             raise VerifyException("fix.pwl operands and result must be all f32 or all !fix.fixed")
 
 
-FIX = Dialect("fix", [ConstOp, PWLOp], [FixedType])
+@irdl_op_definition
+class QuantOp(IRDLOperation):
+    """A quantizer of a quantization-aware model (Brevitas, QONNX `Quant`, ONNX Q/DQ), in float32.
+
+    `fix.quant %x {scale = 0.0078125 : f64, zero_point = 0.0 : f64, bits = 8 : i64, signed, rounding = "ROUND"}`
+    is y = (clamp(round(x / scale + zero_point), lo, hi) - zero_point) * scale
+    on f32 tensors, with [lo, hi] the `bits`-bit grid (`signed`, `narrow`),
+    shifted down by `offset` (an ONNX QuantizeLinear zero point):
+    `ercc.numerics.quantizer` defines it. The model's own quantization
+    points, kept as they are: nothing in ercc chooses them.
+    """
+
+    name = "fix.quant"
+    input = operand_def(TensorType)
+    result = result_def(TensorType)
+    scale = prop_def(FloatAttr)
+    zero_point = prop_def(FloatAttr)
+    bits = prop_def(IntegerAttr)
+    signed = opt_prop_def(UnitAttr)
+    narrow = opt_prop_def(UnitAttr)
+    rounding = prop_def(StringAttr)
+    offset = opt_prop_def(IntegerAttr)  # an ONNX QuantizeLinear zero point (added after rounding)
+    traits = traits_def(Pure())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
+
+    def __init__(self, x, q: Quantizer):
+        super().__init__(operands=[x], result_types=[x.type], properties=dict(QuantOp.properties_of(q).data))
+
+    @staticmethod
+    def properties_of(q: Quantizer) -> DictionaryAttr:
+        props: dict[str, Attribute] = {
+            "scale": FloatAttr(float(q.scale), Float64Type()),
+            "zero_point": FloatAttr(float(q.zero_point), Float64Type()),
+            "bits": IntegerAttr(int(q.bits), i64),
+            "rounding": StringAttr(q.rounding),
+        }
+        if q.signed:
+            props["signed"] = UnitAttr()
+        if q.narrow:
+            props["narrow"] = UnitAttr()
+        if q.offset:
+            props["offset"] = IntegerAttr(int(q.offset), i64)
+        return DictionaryAttr(props)
+
+    @property
+    def quantizer(self) -> Quantizer:
+        return Quantizer(
+            self.scale.value.data, self.zero_point.value.data, self.bits.value.data,
+            self.signed is not None, self.narrow is not None, self.rounding.data,
+            0 if self.offset is None else self.offset.value.data,
+        )
+
+    def verify_(self) -> None:
+        if self.input.type != self.result.type:
+            raise VerifyException("fix.quant result must have its input's type")
+        if not isinstance(self.input.type.get_element_type(), Float32Type):
+            raise VerifyException(f"fix.quant works on f32 tensors, got {self.input.type}")
+        problem = self.quantizer.problem()
+        if problem:
+            raise VerifyException(f"fix.quant: {problem}")
+
+
+def quantizers_attr(quantizers: dict[str, Quantizer]) -> DictionaryAttr:
+    """A layer's quantizers by role, as the `ercc.quantizers` attribute of its `rnn.lstm`
+    (`lower-rnn-layers` reads it back with `quantizers_of`)."""
+    return DictionaryAttr({role: QuantOp.properties_of(q) for role, q in sorted(quantizers.items())})
+
+
+def quantizers_of(attr: Attribute | None) -> dict[str, Quantizer] | None:
+    """The quantizers of an `ercc.quantizers` attribute, None without one."""
+    if not isinstance(attr, DictionaryAttr):
+        return None
+    out = {}
+    for role, props in attr.data.items():
+        d = props.data
+        out[role] = Quantizer(
+            d["scale"].value.data, d["zero_point"].value.data, d["bits"].value.data,
+            "signed" in d, "narrow" in d, d["rounding"].data, d["offset"].value.data if "offset" in d else 0,
+        )
+    return out
+
+
+FIX = Dialect("fix", [ConstOp, PWLOp, QuantOp], [FixedType])

@@ -10,14 +10,14 @@ the importer sees only static tensors and layer ops.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import onnx
 import onnxscript.optimizer
 from google.protobuf.message import DecodeError
 
 from ercc.compiler.errors import ErccError, node_label
-from ercc.frontends import checks, signature
+from ercc.frontends import checks, quantized, signature
 from ercc.frontends.signature import TensorSpec
 
 
@@ -29,6 +29,7 @@ class CanonicalModel:
     inputs: list[TensorSpec]
     outputs: list[TensorSpec]
     file: str
+    quantized: quantized.QuantizedModel = field(default_factory=quantized.QuantizedModel)
 
 
 def load(source: str | os.PathLike | onnx.ModelProto) -> tuple[onnx.ModelProto, str]:
@@ -72,6 +73,7 @@ def canonicalize(
 ) -> CanonicalModel:
     """Load a model and make it static with batch 1, folding shape computations away."""
     model, file = load(source)
+    found = quantized.rewrite(model, file)
     _reject_loop_recurrences(model, file)
     if not signature.recurrent_nodes(model.graph):
         unrolled = any(n.op_type in ("MatMul", "Gemm") for n in model.graph.node)
@@ -81,7 +83,9 @@ def canonicalize(
         )
         raise ErccError(f"no recurrent layer (LSTM, GRU or RNN) in the graph{hint}", file=file)
     try:
-        return _canonicalize(model, file, seq_len)
+        canonical = _canonicalize(model, file, seq_len)
+        canonical.quantized = found
+        return canonical
     except ErccError:
         # An operator ercc cannot convert is the real cause of most shape and axis errors.
         from ercc.frontends.onnx_import import first_unsupported_node, unsupported_operator

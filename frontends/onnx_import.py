@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import onnx
@@ -34,8 +34,10 @@ from xdsl.ir import Block, Operation, Region, SSAValue
 from ercc.compiler.errors import ErccError, node_label
 from ercc.dialects import rnn
 from ercc.dialects.constants import dense_constant
+from ercc.dialects.fix import quantizers_attr
 from ercc.dialects.rnn import ActivationAttr, ActivationKind, Direction, shape_of
 from ercc.frontends.canonicalize import CanonicalModel, canonicalize
+from ercc.frontends.quantized import QuantizedModel
 from ercc.frontends.signature import TensorSpec, attr
 
 __all__ = ["ImportedModel", "TensorSpec", "import_onnx"]
@@ -49,6 +51,8 @@ class ImportedModel:
     inputs: list[TensorSpec]
     outputs: list[TensorSpec]
     model: onnx.ModelProto
+    file: str = "<model>"
+    quantized: QuantizedModel = field(default_factory=QuantizedModel)  # the quantization-aware forms found
 
 
 def import_onnx(
@@ -56,11 +60,20 @@ def import_onnx(
     *,
     seq_len: int | None = None,
     top: str = "ercc_kernel",
+    keep_quantizers: bool = True,
 ) -> ImportedModel:
-    """Import an ONNX recurrent network; bad input raises `ErccError`."""
+    """Import an ONNX recurrent network; bad input raises `ErccError`.
+
+    `keep_quantizers=False` (--requantize) imports a quantization-aware model's
+    quantized LSTMs as float LSTMs over their dequantized weights.
+    """
     canonical = canonicalize(path, seq_len)
+    if not keep_quantizers:
+        canonical.quantized.layers.clear()
     module = _Importer(canonical).build(top)
-    return ImportedModel(module, canonical.inputs, canonical.outputs, canonical.model)
+    return ImportedModel(
+        module, canonical.inputs, canonical.outputs, canonical.model, canonical.file, canonical.quantized
+    )
 
 
 # --------------------------------------------------------------------------- #
@@ -317,6 +330,23 @@ def _check_weight_shapes(
             )
 
 
+def _check_state_shapes(
+    imp: _Importer, node: onnx.NodeProto, states: dict[str, SSAValue | None], D: int, H: int, layout: int
+) -> None:
+    """Initial states (in layout 0 here) must be [D, 1, H] for one sequence."""
+    for what, value in states.items():
+        if value is not None and shape_of(value) != (D, 1, H):
+            given = shape_of(value) if layout == 0 else tuple(shape_of(value)[i] for i in (1, 0, 2))
+            want = [D, 1, H] if layout == 0 else [1, D, H]
+            raise imp.error(
+                node,
+                f"{what} has shape {list(given)} for one sequence, expected {want} (layout {layout}: "
+                f"{'[directions, batch, hidden]' if layout == 0 else '[batch, directions, hidden]'}); Brevitas'"
+                " weight-only export of a batch-first QuantLSTM builds it from the sequence axis: drop the"
+                " zero initial states",
+            )
+
+
 def _direction(imp: _Importer, node: onnx.NodeProto) -> Direction:
     name = attr(node, "direction", b"forward")
     name = name.decode() if isinstance(name, bytes) else name
@@ -417,6 +447,7 @@ def _lstm(imp: _Importer, node: onnx.NodeProto) -> None:
         imp, node, {"W": W, "R": R, "B": B, "P": P},
         {"W": (D, 4 * H, I), "R": (D, 4 * H, H), "B": (D, 8 * H), "P": (D, 3 * H)},
     )
+    _check_state_shapes(imp, node, {"initial_h": h0, "initial_c": c0}, D, H, layout)
     op = imp.emit(
         rnn.LSTMOp(
             X, W, R, B, h0, c0, P,  # type: ignore[arg-type]
@@ -429,6 +460,9 @@ def _lstm(imp: _Importer, node: onnx.NodeProto) -> None:
         )
     )
     _tag_layer(op, node)
+    quantizers = imp.canonical.quantized.layers.get(node.name)
+    if quantizers is not None:
+        op.attributes["ercc.quantizers"] = quantizers_attr(quantizers)
     # Back to batch-major for layout 1: Y [T, D, 1, H] → [1, T, D, H], states [D, 1, H] → [1, D, H].
     perms = ([2, 0, 1, 3], [1, 0, 2], [1, 0, 2])
     for i, (value, perm) in enumerate(zip(op.results, perms)):

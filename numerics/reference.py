@@ -227,6 +227,11 @@ class ReferenceExecutor:
             env[op.result] = self._activation(op)
         elif isinstance(op, fix.PWLOp):
             env[op.result] = self._pwl(op)
+        elif isinstance(op, fix.QuantOp):
+            x = env[op.input]
+            if isinstance(x, Fixed):
+                raise ErccError("fix.quant works on f32 values only")
+            env[op.result] = op.quantizer(x)
         elif isinstance(op, rnn.ClampOp):
             t = op.result.type
             v = assign(env[op.input], t)

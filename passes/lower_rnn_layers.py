@@ -3,6 +3,8 @@
 Each gate gets its own input matvec (W_g x_t) and recurrent matvec (R_g h),
 so later passes can compress, decompose and schedule every gate matrix on its
 own. The two ONNX bias vectors of a gate are summed at compile time.
+An LSTM tagged with a quantization-aware model's quantizers (`ercc.quantizers`,
+frontends/quantized.py) gets Brevitas's QuantLSTM cell, with `fix.quant` ops.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from xdsl.utils.exceptions import DiagnosticException
 
 from ercc.dialects import rnn
 from ercc.dialects.constants import constant_value, dense_constant
+from ercc.dialects.fix import QuantOp, quantizers_of
+from ercc.numerics.quantizer import Quantizer
 
 
 class _Emitter:
@@ -131,6 +135,40 @@ def _lstm_cell(
     return build
 
 
+# Quantizers on a layer's edges (ONNX Q/DQ around an LSTM): its input, and its outputs after the recurrence.
+_EDGE_QUANTIZERS = ("input", "Y", "Y_h", "Y_c")
+
+
+def _quant_lstm_cell(d: _Direction, qs: dict[str, Quantizer]) -> Callable[[Block], list[Operation]]:
+    """One step of Brevitas's QuantLSTM (`_QuantLSTMCell.forward_iter`, ONNX gate order i, o, f, c):
+    every gate's accumulator, activation, the cell state's products and sum, and the output
+    go through the model's quantizers, in Brevitas's order of operations."""
+    sigmoid, tanh = rnn.ActivationAttr(rnn.ActivationKind.SIGMOID), rnn.ActivationAttr(rnn.ActivationKind.TANH)
+
+    def build(block: Block) -> list[Operation]:
+        x, h, c = block.args
+        b = _Emitter()
+
+        def q(role: str, v: SSAValue) -> SSAValue:
+            return b(QuantOp(v, qs[role])) if role in qs else v
+
+        def gate(g: int, acc: str, fn: rnn.ActivationAttr, act: str) -> SSAValue:
+            return q(act, b(rnn.ActivationOp(fn, q(acc, _preactivation(b, d, g, x, h)))))
+
+        i = gate(0, "input_acc", sigmoid, "input_sigmoid")
+        f = gate(2, "forget_acc", sigmoid, "forget_sigmoid")
+        g = gate(3, "cell_acc", tanh, "cell_tanh")
+        o = gate(1, "output_acc", sigmoid, "output_sigmoid")
+        fc = q("cell_state", b(rnn.MulOp(f, c)))
+        ic = q("cell_state", b(rnn.MulOp(i, g)))
+        c_new = q("cell_state", b(rnn.AddOp(fc, ic)))
+        h_new = q("output", b(rnn.MulOp(o, q("hidden_state_tanh", b(rnn.ActivationOp(tanh, c_new))))))
+        b(rnn.YieldOp(h_new, c_new))
+        return b.ops
+
+    return build
+
+
 def _scan(
     xs: SSAValue,
     init: list[SSAValue],
@@ -170,6 +208,9 @@ class LowerLSTM(RewritePattern):
         D = op.num_directions
         e = _Emitter()
         xs = e(rnn.ReshapeOp(op.X, [T, I]))
+        quantizers = quantizers_of(op.attributes.get("ercc.quantizers"))
+        if quantizers is not None and "input" in quantizers:
+            xs = e(QuantOp(xs, quantizers["input"]))
         ys, hs, cs = [], [], []
         for d in range(D):
             reverse = direction == rnn.Direction.REVERSE or d == 1
@@ -180,7 +221,9 @@ class LowerLSTM(RewritePattern):
                 pi, po, pf = np.split(P[d], 3)
                 peep = [e.const(pi), e.const(po), e.const(pf)]
             init = [_state(e, op.initial_h, d, H), _state(e, op.initial_c, d, H)]
-            scan = _scan(xs, init, reverse, _lstm_cell(op, weights, peep), op.lengths)
+            brevitas = quantizers is not None and bool(set(quantizers) - set(_EDGE_QUANTIZERS))
+            cell = _quant_lstm_cell(weights, quantizers) if brevitas else _lstm_cell(op, weights, peep)
+            scan = _scan(xs, init, reverse, cell, op.lengths)
             _keep_layer_name(op, scan)
             e.ops.append(scan)
             ys.append(scan.ys)
@@ -189,7 +232,11 @@ class LowerLSTM(RewritePattern):
         Y = _stack(e, ys, [T, 1, 1, H], 1)
         Y_h = _stack(e, hs, [1, 1, H], 0)
         Y_c = _stack(e, cs, [1, 1, H], 0)
-        rewriter.replace(op, e.ops, [Y, Y_h, Y_c])
+        results = [Y, Y_h, Y_c]
+        for i, role in enumerate(_EDGE_QUANTIZERS[1:]):
+            if quantizers is not None and role in quantizers:
+                results[i] = e(QuantOp(results[i], quantizers[role]))
+        rewriter.replace(op, e.ops, results)
 
 
 def _gru_cell(

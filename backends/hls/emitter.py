@@ -41,6 +41,7 @@ from ercc.dialects import circ, fix, rnn
 from ercc.dialects.fix import FixedType, coefficient_format, raw_values
 from ercc.numerics import fft_plan
 from ercc.numerics.fixed import from_float, to_float
+from ercc.numerics.quantizer import ROUNDING_MODES
 from ercc.numerics.softmax import design as softmax_design
 from ercc.dialects.rnn import ActivationAttr, ActivationKind
 from ercc.dialects.sched import (
@@ -603,12 +604,26 @@ class HLSPrinter(RowPipelinePrinter, BasePrinter):
                 self._line(f"{dst} = (v < {lo} ? {lo} : (v > {hi} ? {hi} : v));")
             case fix.PWLOp():
                 self._pwl_element(op, args[0], dst)
+            case fix.QuantOp():
+                self._quant_element(op, args[0], dst)
             case _:
                 raise ErccError(f"the hls-cpp backend cannot emit '{op.name}' element by element")
 
     @_emit.register
     def _(self, op: rnn.ActivationOp) -> None:
         self._unary(op)
+
+    @_emit.register
+    def _(self, op: fix.QuantOp) -> None:
+        self._unary(op)
+
+    def _quant_element(self, op: fix.QuantOp, arg: str, dst: str) -> None:
+        """A model's quantizer in float32, in ercc.numerics.quantizer's order of operations."""
+        q = op.quantizer
+        s, z = self._lit(q.scale, op.result), self._lit(q.zero_point, op.result)
+        lo, hi = self._lit(q.lo, op.result), self._lit(q.hi, op.result)
+        self._line(f"const {self._ct(op.result)} v = {ROUNDING_MODES[q.rounding]}({arg} / {s} + {z});")
+        self._line(f"{dst} = (std::fmin(std::fmax(v, {lo}), {hi}) - {z}) * {s};")
 
     def _fixed_activation(self, op: rnn.ActivationOp, arg: str, dst: str) -> None:
         """The exactly piecewise-linear activations on ap_fixed, as ercc.numerics.reference computes them.

@@ -1,0 +1,109 @@
+"""Brevitas QuantLSTM (fully quantized, QONNX export) compiled with its own quantizers (issue 18).
+
+Oracle: Brevitas' own PyTorch forward (nothing else executes QuantLSTMCell). Each case is a
+classifier trained briefly on FSDD MFCCs (tests/brevitas_models.py), built once per session.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+pytest.importorskip("brevitas")
+
+import brevitas_models  # noqa: E402
+
+from ercc.compiler.simulate import _per_sequence, _stack_outputs  # noqa: E402
+from ercc.numerics.reference import ReferenceExecutor  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def brevitas_case(tmp_path_factory):
+    """`brevitas_case(bits=8, batch_first=True, layers=1)` → a trained, exported BrevitasCase (cached)."""
+    root = tmp_path_factory.mktemp("brevitas")
+    cache = {}
+
+    def get(bits: int = 8, batch_first: bool = True, layers: int = 1):
+        key = (bits, batch_first, layers)
+        if key not in cache:
+            path = root / f"quant_lstm_{bits}b_{'bf' if batch_first else 'sf'}_{layers}l.onnx"
+            cache[key] = brevitas_models.build(path, bits=bits, batch_first=batch_first, layers=layers)
+        return cache[key]
+
+    return get
+
+
+def check_against_brevitas(case, bits: int, reference_sequences: int = 16) -> dict:
+    """C simulation vs Brevitas (≤ 1 LSB of the output quantizer, same classes), reference == csim."""
+    import ercc
+
+    compiled = ercc.compile(str(case.path), precision="float")
+    layers = compiled.imported.quantized.layers.values()
+    assert {q.bits for quantizers in layers for q in quantizers.values()} == {bits}  # all 11 + the input's
+    name = compiled.imported.inputs[0].name
+    logits, last = compiled.predict({name: case.x_test}).values()
+    out_q = list(compiled.imported.quantized.layers.values())[-1]["output"]
+    lsb = np.abs(last - case.last) / out_q.scale
+    assert lsb.max() <= 1.0 + 1e-6, f"{lsb.max()} LSB from Brevitas"
+    assert (logits.argmax(1) == case.labels).mean() == (case.logits.argmax(1) == case.labels).mean()
+    np.testing.assert_allclose(logits, case.logits, atol=1e-4, rtol=0)
+    # ercc's reference engine equals the C simulation bit for bit
+    n = reference_sequences
+    x = case.x_test[:n] if case.batch_first else case.x_test[:, :n]
+    specs = compiled.imported.inputs
+    ref = ReferenceExecutor(compiled.imported.module).run_batch([_per_sequence(s, x, n) for s in specs])
+    ref = [_stack_outputs(s, r) for s, r in zip(compiled.imported.outputs, ref)]
+    csim = compiled.predict({name: x}).values()
+    for r, c in zip(ref, csim):
+        assert np.array_equal(r, c)
+    return {"max_lsb": float(lsb.max()), "off_grid": int((lsb > 0).sum())}
+
+
+def test_8bit_batch_first_one_layer_matches_brevitas(brevitas_case):
+    check_against_brevitas(brevitas_case(8, True, 1), 8)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "bits, batch_first, layers",
+    [(4, True, 1), (8, False, 1), (8, False, 2), (8, True, 2), (4, False, 2), (4, True, 2)],
+)
+def test_variants_match_brevitas(brevitas_case, bits, batch_first, layers):
+    check_against_brevitas(brevitas_case(bits, batch_first, layers), bits, reference_sequences=32)
+
+
+def test_worked_example_make_csim(brevitas_case, tmp_path):
+    """docs/quantized-models.md's example: the exported model → a Vitis HLS project → make csim."""
+    case = brevitas_case(8, True, 1)
+    prj = tmp_path / "prj"
+    run = subprocess.run(
+        [sys.executable, "-m", "ercc", str(case.path), "-o", f"{prj}/", "--precision", "float"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "std::nearbyint" in (prj / "ercc_kernel.cpp").read_text()  # the model's quantizers, in float32
+    run = subprocess.run(["make", "-C", str(prj), "csim"], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "outputs match" in run.stdout
+
+
+def test_quantized_model_refuses_block_size_and_fixed_precision(brevitas_case, tmp_path):
+    import ercc
+    from ercc.compiler.errors import ErccError
+
+    case = brevitas_case(8, True, 1)
+    with pytest.raises(ErccError, match="--precision fixed on a quantized model would re-quantize it"):
+        ercc.compile(str(case.path), precision="fixed")
+    requantized = ercc.compile(str(case.path), precision="fixed", requantize=True, record_ir=False)
+    assert "std::nearbyint" not in requantized.source and "ap_fixed" in requantized.source
+    out = tmp_path / "k.cpp"
+    run = subprocess.run(
+        [sys.executable, "-m", "ercc", str(case.path), "-o", str(out), "--block-size", "4"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert run.returncode == 2 and len(run.stderr.strip().splitlines()) == 1, run.stderr
+    assert "--block-size 4 on a quantized model" in run.stderr and "QuantLSTMCell" in run.stderr
+    assert not out.exists()
