@@ -90,6 +90,7 @@ class CompileOptions:
     top: str = "ercc_kernel"
     device: str = "xcku060"
     clock_mhz: float = 200.0
+    dsp_fraction: float = 0.9  # pe-schedule's share of the device's DSPs, LUTs and BRAMs
     weight_bits: int = 16
     act_bits: int = 16
     segments: int = 64
@@ -141,6 +142,8 @@ class CompileOptions:
             raise ErccError(f"unknown --device '{self.device}' (known: {', '.join(DEVICES)})")
         if not self.clock_mhz > 0 or self.clock_mhz > 1000:
             raise ErccError(f"--clock-mhz must be in (0, 1000], got {self.clock_mhz}")
+        if isinstance(self.dsp_fraction, bool) or not 0 < self.dsp_fraction <= 1:
+            raise ErccError(f"--dsp-fraction must be in (0, 1], got {self.dsp_fraction}")
 
 
 def make_context() -> Context:
@@ -160,7 +163,7 @@ def default_passes(options: CompileOptions) -> list[ModulePass]:
     if options.precision == "fixed":
         passes += [ActivationApproximation(segments=options.segments), quantize_pass(options)]
     passes.append(HoistInputPath())  # after quantize: the same ops on the same values
-    passes.append(PESchedule(device=options.device, clock_mhz=options.clock_mhz))
+    passes.append(PESchedule(device=options.device, clock_mhz=options.clock_mhz, dsp_fraction=options.dsp_fraction))
     return passes
 
 
