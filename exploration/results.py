@@ -64,7 +64,8 @@ class ExploreResult:
             table.add_column(name, justify="left" if name in ("config", "") else "right")
         rows = [(r, "chosen" if self.best is not None and r["label"] == self.best["label"] else "")
                 for r in self.pareto]
-        dense = next((t for t in self.trials if t["phase"] == "full" and t["config"]["dense"]), None)
+        dense = next((t for t in self.trials if t["phase"] == "full" and t["config"]["dense"] and t["value"] is not None
+                      and t["config"]["weight_bits"] == 16), None)
         if dense is not None and all(r is not dense for r, _ in rows):
             rows.append((dense, "dense"))
         for r, mark in rows:
@@ -86,7 +87,7 @@ class ExploreResult:
         from ercc.compiler.output import write_atomically
 
         fig, ax = plt.subplots(figsize=(7.5, 5), dpi=110)
-        full = [t for t in self.trials if t["phase"] == "full"]
+        full = [t for t in self.trials if t["phase"] == "full" and t["value"] is not None]
         screen = [t for t in self.trials if t["phase"] == "screen"]
         largest = max([t["estimate"]["weight_bytes"] for t in self.trials] or [1])
 
@@ -116,7 +117,10 @@ class ExploreResult:
         ax.set_xlabel("frames/s (cost-model estimate)")
         ax.set_ylabel(f"validation {self.dense['metric']}")
         ax.set_title("ercc explore: marker area = weight bytes (estimate)")
-        ax.legend(fontsize=7, loc="best")
+        for t in full:
+            ax.annotate(t["label"].rsplit(" dsp", 1)[0], (t["estimate"]["throughput_fps"], t["value"]), fontsize=6,
+                        xytext=(4, 4), textcoords="offset points")
+        ax.legend(fontsize=7, loc="best", markerscale=0.5)
         fig.tight_layout()
         if path is not None:
             write_atomically(path, lambda tmp: fig.savefig(tmp, format="png"))

@@ -161,31 +161,40 @@ def explore(
     space = make_space(proto, block_sizes=block_sizes, weight_bits=weight_bits, act_bits=act_bits,
                        dsp_fractions=dsp_fractions, layer_pins=layers)
     train_arrays = _load_arrays(Path(data), "data")
-    _check_data(proto, train_arrays, Path(data), labels_key)
-    if val is not None:
-        val_arrays = _load_arrays(Path(val), "validation data")
-        _check_data(proto, val_arrays, Path(val), labels_key)
+    val_arrays = _load_arrays(Path(val), "validation data") if val is not None else None
+    model_bytes = model_path.read_bytes()
+    cache = cache_mod.Cache(Path(cache) if cache is not None else out / "cache")
+    # Checks that need torch (the data against the graph) and the compiler (the model compiles) ran before
+    # for the same inputs if the cache says so: a rerun skips them.
+    checked_key = cache_mod.key(model_bytes, *(_npz_bytes(a) for a in (train_arrays, val_arrays or {})),
+                                labels_key, device, clock_mhz, "checked")
+    checked = cache.result(checked_key) is not None
+    if not checked:
+        _check_data(proto, train_arrays, Path(data), labels_key)
+    if val_arrays is not None:
+        if not checked:
+            _check_data(proto, val_arrays, Path(val), labels_key)
         if set(val_arrays) != set(train_arrays):
             raise ErccError(f"has arrays {sorted(val_arrays)}, --data has {sorted(train_arrays)}", file=str(val))
     else:
         train_arrays, val_arrays = _split(train_arrays, labels_key, seed)
     bundle = Data(_npz_bytes(train_arrays), _npz_bytes(val_arrays), labels_key)
-    model_bytes = model_path.read_bytes()
     try:
         dense = score(proto, bundle, None, "screen", device, clock_mhz)
     except Exception as e:  # noqa: BLE001 - onnxruntime's errors: the model cannot run on these arrays
         raise ErccError(f"the model cannot run on the data: {' '.join(str(e).split())[:200]}", file=str(data)) from None
+    if not checked:
+        from ercc.exploration.trial import estimate
 
-    from ercc.exploration.trial import estimate
-
-    dense_config = Config(tuple((n, 1) for n, _ in space.block_sizes), max(space.weight_bits), max(space.act_bits),
-                          max(space.dsp_fractions))
-    try:  # the model must compile at all before anything is trained
-        estimate(proto, dense_config, device, clock_mhz, next(iter(val_arrays.values())).shape[1])
-    except ErccError as e:
-        raise ErccError(e.reason, file=str(model_path), node=e.node) from None
+        dense_config = Config(tuple((n, 1) for n, _ in space.block_sizes), max(space.weight_bits),
+                              max(space.act_bits), max(space.dsp_fractions))
+        try:  # the model must compile at all before anything is trained
+            estimate(proto, dense_config, device, clock_mhz, next(iter(val_arrays.values())).shape[1])
+        except ErccError as e:
+            raise ErccError(e.reason, file=str(model_path), node=e.node) from None
+    study_mod.check_database(out / "study.db")
     out.mkdir(parents=True, exist_ok=True)
-    cache = cache_mod.Cache(Path(cache) if cache is not None else out / "cache")
+    cache.put_result(checked_key, {"checked": True})
     db = out / "study.db"
     screen_study = study_mod.open_study(db, study_mod.SCREEN_STUDY, space, seed, trials)
     full_study = study_mod.open_study(db, study_mod.FULL_STUDY, space, seed, trials)
@@ -313,8 +322,11 @@ def explore(
         "screening": screen, "recovery": recovery, "estimate": "hardware figures are ercc cost-model estimates",
     }
     result = ExploreResult(trials_out, front, best, dense, summary, out)
-    _write_json(out / "trials.json", {"summary": summary, "dense": dense, "trials": _stable(trials_out),
-                                      "pareto": [p["label"] for p in front], "best": best and best["label"]})
+    saved = {"summary": summary, "dense": dense, "trials": _stable(trials_out),
+             "pareto": [p["label"] for p in front], "best": best and best["label"]}
+    unchanged = _same_results(out / "trials.json", saved) and all(
+        (out / name).exists() for name in ("best.onnx", "best.yaml", "pareto.png", *(("project",) if project else ())))
+    _write_json(out / "trials.json", saved)
     if best is None:
         closest = sorted(full_results or list(screen_results.values()),
                          key=lambda r: (bool(r["estimate"]["over_device"]), -r["score"]))[:3]
@@ -323,8 +335,21 @@ def explore(
                               for r in closest)
         raise ErccError(f"no config meets --max-drop {max_drop:g} (dense val {dense['metric']} {dense['value']:.4f}) "
                         f"and fits {device}; the closest: {described or 'none'}")
-    _write_best(out, proto, model_bytes, best, cache, device, clock_mhz, val_arrays, project)
-    result.plot(out / "pareto.png")
+    if not unchanged:  # a rerun that found the same results leaves best.* and the plot as they are
+        _write_best(out, proto, model_bytes, best, cache, device, clock_mhz, val_arrays, project)
+        result.plot(out / "pareto.png")
+    return result
+
+
+def _same_results(path: Path, saved: dict) -> bool:
+    """trials.json at `path` holds the same trials, Pareto set and choice (times aside)."""
+    try:
+        old = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError):
+        return False
+    strip = lambda ts: [{k: v for k, v in t.items() if k not in ("seconds", "cached", "status")} for t in ts]  # noqa: E731
+    return (old.get("pareto"), old.get("best"), strip(old.get("trials", []))) == (
+        saved["pareto"], saved["best"], strip(json.loads(json.dumps(saved["trials"]))))
     return result
 
 
