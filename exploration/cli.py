@@ -51,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a .yaml/.json with per-layer pins: 'layers: {NODE: {block_sizes: [4, 8]}}'")
     p.add_argument("--labels-key", default="labels", help="npz key of the labels or targets (default 'labels')")
     p.add_argument("--project", action="store_true", help="also write the Vitis HLS project of the chosen config")
+    p.add_argument("--cache", default=None, metavar="DIR", help="the trial cache (default RUN/cache); shareable")
+    p.add_argument("--no-screen", action="store_true",
+                   help="train every config fully (what the screening rule is measured against; slow)")
     p.add_argument("--quiet", action="store_true", help="no progress display")
     p.add_argument("--debug", action="store_true", help="show Python tracebacks of internal errors")
     return p
@@ -87,8 +90,8 @@ def explore_command(argv: Sequence[str]) -> int:
         max_drop=args.max_drop, trials=args.trials, jobs=args.jobs, ray=args.ray, seed=args.seed,
         project=args.project, block_sizes=args.block_sizes, weight_bits=args.weight_bits, act_bits=args.act_bits,
         dsp_fractions=args.dsp_fraction, layers=_layer_pins(args.config), labels_key=args.labels_key,
-        quiet=args.quiet or not sys.stderr.isatty())
-    console = Console()
+        cache=args.cache, screen=not args.no_screen, quiet=args.quiet or not sys.stderr.isatty())
+    console = Console(width=None if sys.stdout.isatty() else 160)
     console.print(result.table())
     s = result.summary
     console.print(

@@ -161,6 +161,9 @@ def explore(
     space = make_space(proto, block_sizes=block_sizes, weight_bits=weight_bits, act_bits=act_bits,
                        dsp_fractions=dsp_fractions, layer_pins=layers)
     train_arrays = _load_arrays(Path(data), "data")
+    if labels_key not in train_arrays:
+        raise ErccError(f"no labels or targets '{labels_key}' (arrays: {', '.join(sorted(train_arrays))});"
+                        " explore judges configs on them (--labels-key names another array)", file=str(data))
     val_arrays = _load_arrays(Path(val), "validation data") if val is not None else None
     model_bytes = model_path.read_bytes()
     cache = cache_mod.Cache(Path(cache) if cache is not None else out / "cache")

@@ -1,13 +1,14 @@
-"""The design space of `ercc explore`: one block size per recurrent layer, bit widths, the DSP fraction.
+"""The design space of `ercc explore`: a block size per recurrent matrix, bit widths, the DSP fraction.
 
 A `Config` is one point of the space; it knows the compile options it stands
 for (`compile_options`, `config_file`) and the part of it that training sees
 (`block_sizes`): two configs that differ only in bits or DSP fraction share
 one training run.
 
-Block sizes are per recurrent ONNX node (its W and R together), because the
-compiler's `layers:` option takes one block size per node; a choice is kept
-only if it is a power of two no larger than the layer's largest gate matrix.
+Block sizes are per recurrent matrix: the input matrices W and the recurrent
+matrices R of each recurrent ONNX node (the compiler's `layers:` options
+`block-size-w` / `block-size-r`); a choice is kept only if it is 1 or no
+larger than the matrix's larger gate dimension.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ _GATES = {"LSTM": 4, "GRU": 3, "RNN": 1}
 
 @dataclass(frozen=True)
 class Config:
-    """One point: block size per layer (node name → K), weight and activation bits, DSP fraction."""
+    """One point: block sizes per matrix ("NODE/W", "NODE/R" → K), weight and activation bits, DSP fraction."""
 
     block_sizes: tuple[tuple[str, int], ...]
     weight_bits: int
@@ -41,7 +42,8 @@ class Config:
 
     @property
     def label(self) -> str:
-        ks = "/".join(str(k) for _, k in self.block_sizes)
+        """E.g. "K=8:4 w12 a16 dsp0.9": K of W:R per layer (one number when equal), '/' between layers."""
+        ks = "/".join(str(kw) if kw == kr else f"{kw}:{kr}" for kw, kr in self.layers().values())
         return f"K={ks} w{self.weight_bits} a{self.act_bits} dsp{self.dsp_fraction:g}"
 
     @property
@@ -64,18 +66,26 @@ class Config:
         return {"block_sizes": dict(self.block_sizes), "weight_bits": self.weight_bits,
                 "act_bits": self.act_bits, "dsp_fraction": self.dsp_fraction}
 
+    def layers(self) -> dict[str, tuple[int, int]]:
+        """Recurrent node → (K of W, K of R)."""
+        ks = dict(self.block_sizes)
+        return {name[:-2]: (ks[name[:-2] + "/W"], ks[name[:-2] + "/R"]) for name in ks if name.endswith("/W")}
+
+    def layer_options(self) -> dict[str, dict[str, int]]:
+        return {n: {"block_size_w": kw, "block_size_r": kr} for n, (kw, kr) in self.layers().items()}
+
     def config_file(self, device: str, clock_mhz: float) -> dict:
-        """The `ercc --config` mapping that compiles this point (fixed point, per-layer block sizes)."""
+        """The `ercc --config` mapping that compiles this point (fixed point, per-matrix block sizes)."""
         return {"precision": "fixed", "weight_bits": self.weight_bits, "act_bits": self.act_bits,
                 "dsp_fraction": self.dsp_fraction, "device": device, "clock_mhz": clock_mhz,
-                "layers": {n: {"block_size": k} for n, k in self.block_sizes}}
+                "layers": {n: {k.replace("_", "-"): v for k, v in o.items()} for n, o in self.layer_options().items()}}
 
     def compile_options(self, device: str, clock_mhz: float, seq_len: int | None = None):
         from ercc.compiler.pipeline import CompileOptions
 
         return CompileOptions(precision="fixed", weight_bits=self.weight_bits, act_bits=self.act_bits,
                               dsp_fraction=self.dsp_fraction, device=device, clock_mhz=clock_mhz,
-                              seq_len=seq_len, layers={n: {"block_size": k} for n, k in self.block_sizes})
+                              seq_len=seq_len, layers=self.layer_options())
 
 
 @dataclass(frozen=True)
@@ -112,8 +122,8 @@ class Space:
         return "; ".join(f"{name} in {{{', '.join(map(str, c))}}}" for name, c in self.choices().items())
 
 
-def recurrent_layers(model: onnx.ModelProto) -> list[tuple[str, int]]:
-    """(node name, largest gate-matrix dimension) of every recurrent node, in graph order."""
+def recurrent_matrices(model: onnx.ModelProto) -> list[tuple[str, int]]:
+    """("NODE/W" or "NODE/R", the gate matrix's larger dimension) of every recurrent node, in graph order."""
     inits = {t.name: tuple(t.dims) for t in model.graph.initializer}
     layers = []
     for node in model.graph.node:
@@ -125,8 +135,8 @@ def recurrent_layers(model: onnx.ModelProto) -> list[tuple[str, int]]:
         if any(d is None or len(d) != 3 for d in dims):
             raise ErccError(f"node '{node.name}' ({node.op_type}): W and R must be initializers to explore block sizes")
         gates = _GATES[node.op_type]
-        largest = max(max(d[1] // gates, d[2]) for d in dims)
-        layers.append((node.name, largest))
+        for role, d in zip("WR", dims):
+            layers.append((f"{node.name}/{role}", max(d[1] // gates, d[2])))
     if not layers:
         raise ErccError("the model has no LSTM, GRU or RNN node to explore")
     return layers
@@ -148,20 +158,22 @@ def make_space(
     act_bits: Sequence[int] | None = None, dsp_fractions: Sequence[float] | None = None,
     layer_pins: Mapping[str, Sequence[int]] | None = None,
 ) -> Space:
-    """The space for a model: defaults, narrowed by the user's lists and per-layer pins (node → block sizes)."""
-    layers = recurrent_layers(model)
+    """The space for a model: defaults, narrowed by the user's lists and pins (node, or NODE/W, NODE/R → sizes)."""
+    layers = recurrent_matrices(model)
     ks = _ints("--block-sizes", block_sizes or BLOCK_SIZES, 1, 1024, power_of_two=True)
     pins = dict(layer_pins or {})
-    unknown = sorted(set(pins) - {n for n, _ in layers})
+    nodes = list(dict.fromkeys(n.rsplit("/", 1)[0] for n, _ in layers))
+    unknown = sorted(p for p in pins if p not in nodes and p not in {n for n, _ in layers})
     if unknown:
-        raise ErccError(f"layers: no recurrent node named '{unknown[0]}' (the recurrent nodes: "
-                        f"{', '.join(n for n, _ in layers)})")
+        raise ErccError(f"layers: no recurrent node named '{unknown[0]}' (the recurrent nodes: {', '.join(nodes)};"
+                        " NODE/W or NODE/R pins one matrix)")
     per_layer = []
     for name, largest in layers:
-        choices = _ints(f"layers: '{name}': block-size", pins[name], 1, 1024, True) if name in pins else ks
+        pin = pins.get(name, pins.get(name.rsplit("/", 1)[0]))
+        choices = _ints(f"layers: '{name}': block-size", pin, 1, 1024, True) if pin is not None else ks
         fitting = tuple(k for k in choices if k == 1 or k <= largest)
         if not fitting:
-            raise ErccError(f"no block size of {list(choices)} fits layer '{name}' (its gate matrices are at most "
+            raise ErccError(f"no block size of {list(choices)} fits '{name}' (its gate matrices are at most "
                             f"{largest} wide)")
         per_layer.append((name, fitting))
     lo, hi = FIXED_BITS

@@ -5,10 +5,11 @@ and it runs inside the worker processes (or Ray tasks): everything it needs
 arrives as bytes in a `Task`, so a worker on another machine needs no shared
 files. Two budgets:
 
-* ``screen``: hard projection onto block-circulant weights plus two epochs of
-  circulant fine-tuning on at most 512 training sequences;
-* ``full``: the ADMM schedule of `ercc admm` (ADMM, projection, circulant
-  fine-tuning).
+* ``screen``: a short ADMM on at most 512 training sequences (40 steps of
+  ADMM, projection, 40 steps of circulant fine-tuning);
+* ``full``: `ercc.training.fit` with its default, convergence-driven
+  schedule (ADMM to the residual tolerance, projection, early-stopped
+  circulant fine-tuning).
 
 Both are scored on the validation set with the weights fake-quantized as the
 kernel stores them (`export_compressed`, onnxruntime; activations in float).
@@ -22,10 +23,7 @@ The cost of a config is ercc's cost-model ESTIMATE after `pe-schedule`
 
 from __future__ import annotations
 
-import argparse
 import io
-import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 
@@ -35,12 +33,15 @@ import onnx
 from ercc.exploration.space import Config
 
 BUDGETS = ("screen", "full")
-# The ADMM schedule of a full trial: `ercc admm`'s defaults.
-FULL_SCHEDULE = dict(epochs=10, finetune_epochs=3, lr=3e-3, rho=1e-2, rho_factor=1.5, rho_max=30.0,
-                     updates_per_epoch=4, tol=1e-2)
-# A screen: projection and two epochs of circulant fine-tuning on at most SCREEN_SAMPLES sequences.
-SCREEN_SCHEDULE = dict(epochs=0, finetune_epochs=2, lr=3e-3)
 SCREEN_SAMPLES = 512
+
+
+def _screen_schedule():
+    """A short ADMM: two periods of ADMM, two of circulant fine-tuning, one round (periods of 20 steps)."""
+    from ercc.training import Schedule
+
+    return Schedule(period_min=20, period_max=20, admm_min_periods=2, admm_max_periods=2, finetune_min_periods=2,
+                    finetune_max_periods=2, max_rounds=1)
 
 
 @dataclass
@@ -82,47 +83,28 @@ def _npz(data: bytes) -> dict[str, np.ndarray]:
         return {k: z[k] for k in z.files}
 
 
-def train(model: onnx.ModelProto, data: Data, block_sizes, budget: str, seed: int) -> onnx.ModelProto:
-    """The narrow interface to ercc.training: the model trained with these block sizes, as ONNX."""
-    import torch
-
-    from ercc.training.cli import _output, _task_loss, load_dataset
-    from ercc.training.loop import AdmmConfig, admm_train
+def train(model: onnx.ModelProto, data: Data, config: Config, budget: str, seed: int) -> onnx.ModelProto:
+    """The narrow interface to ercc.training: the model ADMM-trained to the config's block sizes, as ONNX."""
+    from ercc.training import ArrayData, Objective, fit
     from ercc.training.onnx_model import OnnxModule, write_back
 
     module = OnnxModule(model)
-    keys = {name: f"weights.{module.keys[w]}" for name, w in _recurrent_weight_names(model)}
-    mapping = {keys_name: k for layer, k in block_sizes if k > 1
-               for keys_name in (keys[f"{layer}/W"], keys[f"{layer}/R"])}
-    if not mapping:
+    block_sizes = {name: k for name, k in module.block_sizes(1, config.layers()).items() if k > 1}
+    if not block_sizes:
         return model
-    args = argparse.Namespace(batch_axis=0, batch_size=32, labels_key=data.labels_key)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "train.npz")
-        with open(path, "wb") as f:
-            f.write(data.train)
-        dataset = load_dataset(path, model, args)
-    if budget == "screen" and dataset.size > SCREEN_SAMPLES:  # a seeded subset: the screen ranks, it does not finish
-        keep = np.sort(np.random.default_rng(seed).permutation(dataset.size)[:SCREEN_SAMPLES])
-        dataset.inputs = [x[keep] for x in dataset.inputs]
-        dataset.labels = None if dataset.labels is None else dataset.labels[keep]
-    torch.manual_seed(seed)
-    first = next(iter(dataset.batches(seed, -1)))[0]
-    with torch.no_grad():
-        probe = _output(module, first, 0)
-    criterion = _task_loss(module, dataset, probe, data.labels_key)
-    schedule = FULL_SCHEDULE if budget == "full" else SCREEN_SCHEDULE
-    config = AdmmConfig(block_size=mapping, **schedule)
-    admm_train(module, lambda e: dataset.batches(seed, e), lambda m, xs, y: criterion(_output(m, xs, 0), y),
-               config, steps_per_epoch=dataset.steps())
+    names = [i.name for i in _graph_inputs(model)]
+    train_arrays, val_arrays = _npz(data.train), _npz(data.val)
+    train_set = ArrayData(tuple(train_arrays[n] for n in names), train_arrays[data.labels_key])
+    val_set = ArrayData(tuple(val_arrays[n] for n in names), val_arrays[data.labels_key])
+    if budget == "screen" and len(train_set) > SCREEN_SAMPLES:  # a seeded subset: the screen ranks, it does not finish
+        train_set = train_set.take(np.sort(np.random.default_rng(seed).permutation(len(train_set))[:SCREEN_SAMPLES]))
+    forward = lambda m, xs: m(*xs)[0]  # noqa: E731 - the first graph output, batch first
+    log_probs = module.final_op() == "LogSoftmax"
+    objective = (Objective.classification(forward, log_probs=log_probs) if train_set.classification
+                 else Objective.regression(forward))
+    fit(module, train_set, val_set, objective, block_sizes, _screen_schedule() if budget == "screen" else None,
+        seed=seed, device="cpu")
     return write_back(model, module.trained_initializers())
-
-
-def _recurrent_weight_names(model: onnx.ModelProto):
-    for node in model.graph.node:
-        if node.op_type in ("LSTM", "GRU", "RNN"):
-            yield f"{node.name}/W", node.input[1]
-            yield f"{node.name}/R", node.input[2]
 
 
 def score(model: onnx.ModelProto, data: Data, config: Config | None, budget: str, device: str,
@@ -206,7 +188,7 @@ def run_task(task: Task) -> Outcome:
     model = onnx.load_model_from_string(task.model)
     start = time.perf_counter()
     trained = (onnx.load_model_from_string(task.trained) if task.trained is not None
-               else train(model, task.data, task.block_sizes, task.budget, task.seed))
+               else train(model, task.data, task.configs[0], task.budget, task.seed))
     outcome = Outcome(trained.SerializeToString(), time.perf_counter() - start)
     seq_len = _seq_len({i.name: v for i, v in zip(_graph_inputs(model), [_first_input(task.data, model)])})
     for config in task.configs:

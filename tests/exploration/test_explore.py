@@ -16,7 +16,8 @@ from ercc.exploration import explore  # noqa: E402
 def test_two_trial_grid_writes_the_run_folder_and_a_rerun_comes_from_the_cache(tiny_case, tmp_path, capsys):
     model, data = tiny_case
     out = tmp_path / "run"
-    first = explore(model, data, out=out, block_sizes=[1, 4], weight_bits=[16], max_drop=0.05)
+    pins = {"/rnn/LSTM/W": [1], "/rnn/LSTM/R": [1, 4]}  # a 2-config grid: R dense or at K = 4
+    first = explore(model, data, out=out, layers=pins, weight_bits=[16], max_drop=0.05)
     assert {p.name for p in out.iterdir()} >= {"trials.json", "study.db", "best.yaml", "best.onnx", "pareto.png", "cache"}
     assert first.summary["grid_size"] == 2 and first.summary["screened"] == 2
     assert first.best is not None and first.best["value"] >= first.dense["value"] - 0.05
@@ -24,7 +25,7 @@ def test_two_trial_grid_writes_the_run_folder_and_a_rerun_comes_from_the_cache(t
     saved = json.loads((out / "trials.json").read_text())
     assert saved["best"] == first.best["label"] and len(saved["trials"]) == len(first.trials)
     # a rerun of the same exploration trains nothing: the study is complete and every score is cached
-    again = explore(model, data, out=out, block_sizes=[1, 4], weight_bits=[16], max_drop=0.05)
+    again = explore(model, data, out=out, layers=pins, weight_bits=[16], max_drop=0.05)
     assert again.summary["trainings_run"] == {"screen": 0, "full": 0}
     assert [p["label"] for p in again.pareto] == [p["label"] for p in first.pareto]
     # best.yaml + best.onnx compile with plain `ercc` to the estimate the exploration reported
@@ -87,11 +88,21 @@ def test_a_corrupted_or_foreign_study_database_is_a_clear_error(tiny_case, tmp_p
     assert sorted(p.name for p in out.iterdir()) == ["study.db"]
 
 
-def test_nothing_meeting_the_limit_ends_with_exit_2_and_the_closest_configs(tiny_case, tmp_path, capsys):
+def test_nothing_meeting_the_limit_ends_with_exit_2_and_the_closest_configs(tiny_case, tmp_path, capsys,
+                                                                             monkeypatch):
+    from ercc.exploration import trial
+
+    real = trial.score
+
+    def poor(model, data, config, *args):  # every compressed config misses the limit (one job: in this process)
+        result = real(model, data, config, *args)
+        return result if config is None else {**result, "value": result["value"] - 0.5}
+
+    monkeypatch.setattr(trial, "score", poor)
     model, data = tiny_case
     out = tmp_path / "run"
     code = run(["explore", str(model), "--data", str(data), "-o", str(out), "--quiet", "--block-sizes", "8",
-                "--weight-bits", "4", "--max-drop", "0"])
+                "--weight-bits", "4", "--max-drop", "0.01"])
     err = capsys.readouterr().err.strip()
-    assert code == 2 and "no config meets --max-drop 0" in err and "the closest: K=8 w4" in err, err
+    assert code == 2 and "no config meets --max-drop 0.01" in err and "the closest: K=8 w4" in err, err
     assert not (out / "best.onnx").exists() and not (out / "best.yaml").exists()
