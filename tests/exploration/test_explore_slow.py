@@ -1,11 +1,13 @@
 """The long exploration checks: Ray against a local head, SIGINT and resume, the chosen kernel bit for bit."""
 
 import json
+import shutil
 import os
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -28,18 +30,23 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def ray_head(tmp_path):
-    """A local Ray head on 127.0.0.1 (2 CPUs), stopped afterwards."""
+def ray_head():
+    """A local Ray head on 127.0.0.1 (2 CPUs), stopped afterwards.
+
+    Its temp dir is short: Ray's unix sockets live there, and pytest's tmp_path is too long for them.
+    """
     pytest.importorskip("ray")
+    temp = tempfile.mkdtemp(prefix="ray-", dir="/tmp")
     port = _free_port()
     env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
     subprocess.run([str(BIN / "ray"), "start", "--head", f"--port={port}", "--node-ip-address=127.0.0.1",
-                    "--num-cpus=2", "--include-dashboard=false", f"--temp-dir={tmp_path / 'ray'}"],
+                    "--num-cpus=2", "--include-dashboard=false", f"--temp-dir={temp}"],
                    check=True, env=env, capture_output=True)
     try:
         yield f"127.0.0.1:{port}"
     finally:
         subprocess.run([str(BIN / "ray"), "stop", "--force"], env=env, capture_output=True)
+        shutil.rmtree(temp, ignore_errors=True)
 
 
 def test_ray_gives_the_same_pareto_set_as_the_process_pool(tiny_case, tmp_path, ray_head):
