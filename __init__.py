@@ -7,6 +7,10 @@ _API = ("compile", "CompiledModel", "option_names")
 
 
 def __getattr__(name: str):
+    if name == "explore":  # design-space exploration (the explore extra: optuna, ray, matplotlib)
+        from ercc.exploration import explore
+
+        return explore
     if name in _API:
         from ercc import api
 

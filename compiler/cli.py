@@ -3,6 +3,7 @@
     ercc MODEL.onnx -o kernel.cpp [options]            compile to an HLS C++ kernel
     ercc simulate MODEL.onnx --inputs in.npz -o out.npz  C-simulate the kernel
     ercc admm MODEL.onnx --data train.npz -o out.onnx  ADMM block-circulant training
+    ercc explore MODEL.onnx --data train.npz -o runs/NAME/  design-space exploration
     ercc export-onnx MODEL.onnx -o OUT.onnx --block-size K  the compressed model as ONNX
 
 Exit codes: 0 success, 1 internal error (a bug in ercc; --debug shows the
@@ -85,6 +86,10 @@ def _add_compile_options(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--clock-mhz", type=float, default=200.0, metavar="MHZ",
         help="target clock: frames/s in the cost report, create_clock in a project (default 200)",
+    )
+    g.add_argument(
+        "--dsp-fraction", type=float, default=0.9, metavar="F",
+        help="share of the device's DSPs, LUTs and BRAMs the PE scheduler may fill, in (0, 1] (default 0.9)",
     )
     p.add_argument("--debug", action="store_true", help="show Python tracebacks of internal errors")
     p.add_argument("--quiet", action="store_true", help="no progress display (shown only when stderr is a terminal)")
@@ -172,6 +177,14 @@ def _admm_command(argv: Sequence[str]) -> int:
     return admm_command(list(argv))
 
 
+def _explore_command(argv: Sequence[str]) -> int:
+    try:
+        from ercc.exploration.cli import explore_command
+    except ImportError as e:
+        raise ErccError(f"'ercc explore' needs the explore and train extras: pip install 'ercc[explore,train]' ({e})") from e
+    return explore_command(list(argv))
+
+
 def _located(path: str, run: Callable):
     """Run a step on a model file, naming the file in any user error it raises."""
     try:
@@ -225,6 +238,7 @@ COMMANDS: dict[str, Callable[[Sequence[str]], int]] = {
     "simulate": _simulate_command,
     "export-onnx": _export_onnx_command,
     "admm": _admm_command,
+    "explore": _explore_command,
     "compile": _compile_command,
 }
 

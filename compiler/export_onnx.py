@@ -54,7 +54,7 @@ def export_compressed(model: str | os.PathLike | onnx.ModelProto, options) -> on
         raise ErccError("no recurrent layer (LSTM, GRU, RNN) to compress", file=file)
     check_layer_names(proto, options)
     check_block_size(
-        proto, options.block_size, file, layers={n: o.block_size for n, o in options.layers if o.block_size}
+        proto, options.block_size, file, layers={n: max(ks) for n, ks in options.layer_block_sizes().items()}
     )
     inits = {t.name for t in proto.graph.initializer}
     for node in proto.graph.node:
@@ -64,7 +64,7 @@ def export_compressed(model: str | os.PathLike | onnx.ModelProto, options) -> on
                     raise ErccError(
                         f"weight '{name}' of {node.op_type} node '{node.name}' is not an initializer", file=file
                     )
-    sizes = {n.name: options.block_size_of(n.name) for n in proto.graph.node if n.op_type in GATES}
+    sizes = {n.name: options.block_sizes_of(n.name) for n in proto.graph.node if n.op_type in GATES}
     out = project_recurrent_weights(proto, options.block_size, sizes)
     if options.precision == "fixed":
         bits = {n: o.weight_bits for n, o in options.layers if o.weight_bits is not None}

@@ -20,11 +20,11 @@ GATES = {"LSTM": 4, "GRU": 3, "RNN": 1}
 
 
 def project_recurrent_weights(
-    model: onnx.ModelProto, block_size: int, layers: Mapping[str, int] | None = None
+    model: onnx.ModelProto, block_size: int, layers: Mapping[str, int | tuple[int, int]] | None = None
 ) -> onnx.ModelProto:
     """A copy of `model` whose recurrent W and R are block-circulant with block `block_size`.
 
-    `layers` maps node names to their own block size (the per-layer options).
+    `layers` maps node names to their own block size, or to (K of W, K of R) (the per-layer options).
     """
     out = onnx.ModelProto()
     out.CopyFrom(model)
@@ -33,10 +33,10 @@ def project_recurrent_weights(
         gates = GATES.get(node.op_type)
         if gates is None:
             continue
-        k = (layers or {}).get(node.name, block_size)
-        if k == 1:
-            continue
-        for name in node.input[1:3]:  # W, R
+        ks = (layers or {}).get(node.name, block_size)
+        for name, k in zip(node.input[1:3], ks if isinstance(ks, tuple) else (ks, ks)):  # W, R
+            if k == 1:
+                continue
             tensor = inits[name]
             weights = numpy_helper.to_array(tensor)
             projected = np.stack([project_gates(w, gates, k) for w in weights])

@@ -54,6 +54,8 @@ class LayerOptions:
 
     block_size: int | None = None
     weight_bits: int | None = None  # carried in the IR: `ercc.weight_bits` on the layer op, read by quantize
+    block_size_w: int | None = None  # the input matrices W only (else block_size)
+    block_size_r: int | None = None  # the recurrent matrices R only (else block_size)
 
 
 def _layer_entries(value) -> tuple[tuple[str, LayerOptions], ...]:
@@ -90,6 +92,7 @@ class CompileOptions:
     top: str = "ercc_kernel"
     device: str = "xcku060"
     clock_mhz: float = 200.0
+    dsp_fraction: float = 0.9  # pe-schedule's share of the device's DSPs, LUTs and BRAMs
     weight_bits: int = 16
     act_bits: int = 16
     segments: int = 64
@@ -107,15 +110,28 @@ class CompileOptions:
         own = dict(self.layers).get(node_name)
         return self.block_size if own is None or own.block_size is None else own.block_size
 
+    def block_sizes_of(self, node_name: str) -> tuple[int, int]:
+        """(K of W, K of R) of a recurrent node: block-size-w / block-size-r, else its block size."""
+        own = dict(self.layers).get(node_name) or LayerOptions()
+        k = self.block_size_of(node_name)
+        return (k if own.block_size_w is None else own.block_size_w, k if own.block_size_r is None else own.block_size_r)
+
+    def layer_block_sizes(self) -> dict[str, tuple[int, int]]:
+        """(K of W, K of R) of every node with a per-layer block size (the circulant-substitution option)."""
+        return {n: self.block_sizes_of(n) for n, o in self.layers
+                if (o.block_size, o.block_size_w, o.block_size_r) != (None, None, None)}
+
     @property
     def max_block_size(self) -> int:
-        return max([self.block_size, *(o.block_size for _, o in self.layers if o.block_size is not None)])
+        return max([self.block_size, *(k for ks in self.layer_block_sizes().values() for k in ks)])
 
     def validate(self) -> None:
         """Raise ErccError for option values no model could satisfy."""
-        for where, k in [("", self.block_size), *((f"layer '{n}': ", o.block_size) for n, o in self.layers)]:
+        per_layer = [(f"layer '{n}': --{flag}", getattr(o, flag.replace("-", "_"))) for n, o in self.layers
+                     for flag in ("block-size", "block-size-w", "block-size-r")]
+        for where, k in [("--block-size", self.block_size), *per_layer]:
             if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 1 or k & (k - 1)):
-                raise ErccError(f"{where}--block-size must be a power of two (1, 2, 4, 8, ...), got {k}")
+                raise ErccError(f"{where} must be a power of two (1, 2, 4, 8, ...), got {k}")
         if self.precision not in PRECISIONS:
             raise ErccError(f"--precision must be one of {', '.join(PRECISIONS)}, got '{self.precision}'")
         lo, hi = FIXED_BITS
@@ -142,6 +158,8 @@ class CompileOptions:
             raise ErccError(f"unknown --device '{self.device}' (known: {', '.join(DEVICES)})")
         if not self.clock_mhz > 0 or self.clock_mhz > 1000:
             raise ErccError(f"--clock-mhz must be in (0, 1000], got {self.clock_mhz}")
+        if isinstance(self.dsp_fraction, bool) or not 0 < self.dsp_fraction <= 1:
+            raise ErccError(f"--dsp-fraction must be in (0, 1], got {self.dsp_fraction}")
 
 
 def make_context() -> Context:
@@ -156,12 +174,13 @@ def default_passes(options: CompileOptions) -> list[ModulePass]:
     """layers → cells → block-circulant → FFT → (fixed: PWL activations, quantize) → hoisted input paths → schedule."""
     passes: list[ModulePass] = [LowerRNNLayers()]
     if options.max_block_size > 1:
-        per_layer = ",".join(f"{n}={o.block_size}" for n, o in options.layers if o.block_size is not None)
+        per_layer = ",".join(f"{n}={kw}" if kw == kr else f"{n}={kw}:{kr}"
+                             for n, (kw, kr) in options.layer_block_sizes().items())
         passes += [CirculantSubstitution(options.block_size, layer_block_sizes=per_layer), FFTDecompose(), FuseGateMacs()]
     if options.precision == "fixed":
         passes += [ActivationApproximation(segments=options.segments), quantize_pass(options)]
     passes.append(HoistInputPath())  # after quantize: the same ops on the same values
-    passes.append(PESchedule(device=options.device, clock_mhz=options.clock_mhz))
+    passes.append(PESchedule(device=options.device, clock_mhz=options.clock_mhz, dsp_fraction=options.dsp_fraction))
     return passes
 
 
@@ -221,7 +240,7 @@ def import_model(path: str | os.PathLike, options: CompileOptions):
 
     check_options(imported.quantized, options, imported.file)
     check_block_size(
-        imported.model, options.block_size, layers={n: o.block_size for n, o in options.layers if o.block_size}
+        imported.model, options.block_size, layers={n: max(ks) for n, ks in options.layer_block_sizes().items()}
     )
     check_layer_names(imported.model, options)
     _tag_layer_options(imported.module, options)

@@ -231,7 +231,8 @@ The testbench accepts |got - expected| <= {TB_ATOL} + {TB_RTOL}·|expected| and 
 def _per_layer(options) -> str:
     parts = []
     for name, o in options.layers:
-        values = (("block size", o.block_size), ("weight bits", o.weight_bits))
+        values = (("block size", o.block_size), ("W block size", o.block_size_w), ("R block size", o.block_size_r),
+                  ("weight bits", o.weight_bits))
         parts.append(f"{name}: " + ", ".join(f"{what} {v}" for what, v in values if v is not None))
     return f" (per layer: {'; '.join(parts)})" if parts else ""
 

@@ -10,6 +10,9 @@ block size 1 the pass changes nothing.
 `layer-block-sizes` ("lstm_1=4,gru_2=1") overrides the block size of the
 scans whose `ercc.layer` attribute (the ONNX node name, set by the importer
 and kept by lower-rnn-layers) is listed: the per-layer options of a config.
+An entry `NAME=KW:KR` gives the layer's input matrices (W, the matvecs of the
+step input x_t, the scan body's first argument) block size KW and its
+recurrent ones (R, every other gate matvec) KR: E-RNN's per-matrix block sizes.
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ LAYER_ATTR = "ercc.layer"
 @dataclass
 class SubstituteGateMatVec(RewritePattern):
     block_size: int
-    per_layer: dict[str, int]
+    per_layer: dict[str, tuple[int, int]]  # layer -> (K of W, K of R)
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: rnn.MatVecOp, rewriter: PatternRewriter) -> None:
@@ -47,7 +50,9 @@ class SubstituteGateMatVec(RewritePattern):
         if not isinstance(scan, rnn.ScanOp):
             return
         layer = scan.attributes.get(LAYER_ATTR)
-        k = self.per_layer.get(layer.data, self.block_size) if isinstance(layer, StringAttr) else self.block_size
+        k_w, k_r = self.per_layer.get(layer.data, (self.block_size,) * 2) if isinstance(layer, StringAttr) \
+            else (self.block_size,) * 2
+        k = k_w if op.input is scan.body.block.args[0] else k_r
         matrix = constant_value(op.weight)
         if matrix is None or k == 1:
             return
@@ -65,14 +70,17 @@ def _power_of_two(k: int, what: str) -> int:
     return k
 
 
-def parse_layer_block_sizes(spec: str) -> dict[str, int]:
-    """'a=4,b=2' → {'a': 4, 'b': 2} (a node name may contain '=' but not ',')."""
+def parse_layer_block_sizes(spec: str) -> dict[str, tuple[int, int]]:
+    """'a=4,b=2:8' → {'a': (4, 4), 'b': (2, 8)}: (K of W, K of R); a node name may contain '=' but not ','."""
     out = {}
     for item in filter(None, spec.split(",")):
-        name, sep, k = item.rpartition("=")
-        if not sep or not name or not k.strip().isdigit():
-            raise PassFailedException(f"layer-block-sizes: expected NAME=K, got '{item}'")
-        out[name] = _power_of_two(int(k), f"layer-block-sizes: block size of '{name}'")
+        name, sep, ks = item.rpartition("=")
+        parts = ks.split(":")
+        if not sep or not name or len(parts) > 2 or not all(p.strip().isdigit() for p in parts):
+            raise PassFailedException(f"layer-block-sizes: expected NAME=K or NAME=KW:KR, got '{item}'")
+        k_w, k_r = (int(parts[0]), int(parts[-1]))
+        what = f"layer-block-sizes: block size of '{name}'"
+        out[name] = (_power_of_two(k_w, what), _power_of_two(k_r, what))
     return out
 
 
@@ -88,7 +96,7 @@ class CirculantSubstitution(ModulePass):
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         k = _power_of_two(self.block_size, "block-size")
         per_layer = parse_layer_block_sizes(self.layer_block_sizes)
-        if k == 1 and all(v == 1 for v in per_layer.values()):
+        if k == 1 and all(v == (1, 1) for v in per_layer.values()):
             return
         PatternRewriteWalker(SubstituteGateMatVec(k, per_layer), apply_recursively=False).rewrite_module(op)
         dce(op)

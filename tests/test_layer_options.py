@@ -37,7 +37,7 @@ def test_options_normalize_and_validate():
     assert (a.block_size_of("a"), a.block_size_of("c"), a.max_block_size) == (2, 1, 4)
     with pytest.raises(ErccError, match="layer 'a': --block-size must be a power of two .*, got 3"):
         CompileOptions(layers={"a": {"block_size": 3}}).validate()
-    unknown = r"layer 'a': unknown option 'blocksize' \(per-layer options: block_size, weight_bits\)"
+    unknown = r"layer 'a': unknown option 'blocksize' \(per-layer options: block_size, weight_bits, block_size_w, block_size_r\)"
     with pytest.raises(ErccError, match=unknown):
         CompileOptions(layers={"a": {"blocksize": 3}})
     with pytest.raises(ErccError, match="layers must map ONNX node names to options"):
@@ -85,6 +85,32 @@ def test_config_layers_cli_and_export(stack, tmp_path):
     bad.write_text(json.dumps({"layers": {gru: {"block_size": 6}}}))
     result = ercc_cli("export-onnx", path, "-o", tmp_path / "x.onnx", "--config", bad)
     assert result.returncode == 2 and f"layer '{gru}': --block-size must be a power of two" in result.stderr
+
+
+def test_per_matrix_block_sizes_from_config_match_onnxruntime(stack, tmp_path):
+    """W and R of a layer with different K (`block-size-w` / `block-size-r` in --config): the C simulation
+    (float, explicitly) matches onnxruntime on the model projected matrix by matrix, and the IR has both K."""
+    from ercc.compiler.compile_command import load_config
+
+    path, lstm, gru = stack
+    config = tmp_path / "ercc.yaml"
+    config.write_text(f"block-size: 1\nseq-len: 7\nprecision: float\nlayers:\n"
+                      f"  '{lstm}': {{block-size-w: 2, block-size-r: 4}}\n  '{gru}': {{block-size: 4, block-size-r: 8}}\n")
+    options = CompileOptions(precision="float", layers=load_config(str(config))["layers"])
+    assert (options.block_sizes_of(lstm), options.block_sizes_of(gru), options.max_block_size) == ((2, 4), (4, 8), 8)
+    oracle = project_recurrent_weights(onnx.load(path), 1, {lstm: (2, 4), gru: (4, 8)})
+    x = np.random.default_rng(2).standard_normal((2, 7, 6)).astype(np.float32)
+    want = run_onnxruntime(oracle, {"x": x})
+    got = simulate_arrays(path, {"x": x}, options)
+    err = max(float(np.abs(got[k] - want[k]).max()) for k in want)
+    print(f"per-matrix K: max abs err {err:.3g}")
+    assert err <= 1e-4
+    result = ercc_cli(path, "--emit", "circ", "--config", config)
+    assert result.returncode == 0, result.stderr
+    for t in ("!circ.bc<8x6, 2, f32>", "!circ.bc<8x8, 4, f32>", "!circ.bc<16x16, 4, f32>", "!circ.bc<16x16, 8, f32>"):
+        assert t in result.stdout
+    with pytest.raises(ErccError, match=f"layer '{lstm}': --block-size-r must be a power of two .*, got 3"):
+        CompileOptions(layers={lstm: {"block-size-r": 3}}).validate()
 
 
 def test_per_layer_weight_bits_in_the_kernel_and_the_export(stack):

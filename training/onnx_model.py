@@ -290,9 +290,10 @@ class _Initializers(nn.Module):
     def __init__(self):
         super().__init__()
         self.gates: dict[str, int] = {}
+        self.roles: dict[str, str] = {}  # "w" (ONNX input W) or "r" (R)
 
-    def circulant_weights(self) -> list[tuple[str, int]]:
-        return list(self.gates.items())
+    def circulant_weights(self) -> list[tuple[str, int, str]]:
+        return [(key, gates, self.roles[key]) for key, gates in self.gates.items()]
 
 
 class OnnxModule(nn.Module):
@@ -317,10 +318,13 @@ class OnnxModule(nn.Module):
                 setattr(self.weights, key, nn.Parameter(tensor.float()))
             else:
                 self.weights.register_buffer(key, tensor)
+        self.matrices: dict[str, tuple[str, str]] = {}  # node name -> (W key, R key)
         for node in self.nodes:
             if node.op_type in _GATES:
-                for name in node.input[1:3]:
+                for name, role in zip(node.input[1:3], ("w", "r")):
                     self.weights.gates[self.keys[name]] = _GATES[node.op_type]
+                    self.weights.roles[self.keys[name]] = role
+                self.matrices[node.name] = (self.keys[node.input[1]], self.keys[node.input[2]])
         self.input_names = [i.name for i in graph.input if i.name not in arrays]
         self.output_names = [o.name for o in graph.output]
         if not self.weights.gates:
@@ -369,6 +373,23 @@ class OnnxModule(nn.Module):
         if name in env:
             return env[name]
         return getattr(self.weights, self.keys[name])
+
+    def block_sizes(self, default: int, layers: dict[str, tuple[int | None, int | None]]) -> dict[str, int]:
+        """The training block size of every W and R, by parameter name (``weights.tN``).
+
+        ``layers`` maps a recurrent node's name to its (K of W, K of R); None
+        there (or a node it does not name) takes ``default``, as the compiler's
+        ``layers:`` options do.
+        """
+        unknown = sorted(set(layers) - set(self.matrices))
+        if unknown:
+            known = ", ".join(f"'{n}'" for n in self.matrices if n) or "none with a name"
+            raise ErccError(f"layers: no recurrent node named '{unknown[0]}' (the recurrent nodes: {known})")
+        out = {}
+        for node, keys in self.matrices.items():
+            for key, k in zip(keys, layers.get(node, (None, None))):
+                out[f"weights.{key}"] = default if k is None else k
+        return out
 
     def trained_initializers(self) -> dict[str, np.ndarray]:
         """Trainable initializers' current values, by ONNX name, in their original dtypes."""

@@ -3,6 +3,12 @@
 The constrained matrices are every W_ih and W_hh of every layer and direction
 of ``nn.LSTM`` / ``nn.GRU`` / ``nn.RNN`` modules, plus any module that lists its
 own through a ``circulant_weights()`` method (the ONNX rebuild does this).
+
+A block size is an int for every matrix, or a mapping from a weight name
+(``"rnn.weight_hh_l0"``) or a module name (``"rnn"``) to an int or to
+``{"w": K_W, "r": K_R}``: the input matrices (W, ``weight_ih*``) and the
+recurrent ones (R, ``weight_hh*``) of that module may have different K, as
+E-RNN allows (a role the mapping leaves out stays dense).
 """
 
 from __future__ import annotations
@@ -16,7 +22,8 @@ from torch.nn.utils import parametrize
 
 from ercc.training.circulant import BlockCirculant, project_gates
 
-BlockSize = int | Mapping[str, int]
+BlockSize = int | Mapping[str, int | Mapping[str, int]]
+ROLES = ("w", "r")  # input (W, weight_ih) and recurrent (R, weight_hh) matrices
 
 _RNN_GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
 
@@ -30,32 +37,40 @@ class Target:
     attr: str
     gates: int
     k: int
+    role: str = "w"  # "w": input matrix, "r": recurrent matrix
 
     def weight(self) -> torch.Tensor:
         """The current dense weight (through any parametrization)."""
         return getattr(self.module, self.attr)
 
 
-def _recurrent_weights(module: nn.Module) -> list[tuple[str, int]]:
-    """(attribute, gate count) of each constrained weight a module owns."""
+def _recurrent_weights(module: nn.Module) -> list[tuple[str, int, str]]:
+    """(attribute, gate count, role "w"/"r") of each constrained weight a module owns."""
     if isinstance(module, nn.RNNBase):
         if getattr(module, "proj_size", 0):
             raise ValueError("LSTM with proj_size is not supported")
         gates = _RNN_GATES[module.mode]
         names = [n for n in module._flat_weights_names if n.startswith(("weight_ih", "weight_hh"))]
-        return [(n, gates) for n in names]
+        return [(n, gates, "w" if n.startswith("weight_ih") else "r") for n in names]
     if hasattr(module, "circulant_weights"):
-        return list(module.circulant_weights())
+        return [(attr, gates, *(role or ["w"])) for attr, gates, *role in module.circulant_weights()]
     return []
 
 
-def _block_size_for(block_size: BlockSize, name: str, module_name: str) -> int | None:
-    """A weight's block size: an int applies everywhere; a mapping by weight or module name."""
+def _block_size_for(block_size: BlockSize, name: str, module_name: str, role: str) -> int | None:
+    """A weight's block size: an int applies everywhere; a mapping by weight or module name,
+    whose value is an int or a {"w": K, "r": K} mapping by the weight's role."""
     if isinstance(block_size, int):
         return block_size
     for key in (name, module_name):
         if key in block_size:
-            return block_size[key]
+            k = block_size[key]
+            if isinstance(k, Mapping):
+                unknown = sorted(set(k) - set(ROLES))
+                if unknown:
+                    raise ValueError(f"block size of {key}: unknown matrix '{unknown[0]}' (use 'w' and 'r')")
+                return k.get(role)
+            return k
     return None
 
 
@@ -68,15 +83,15 @@ def recurrent_targets(model: nn.Module, block_size: BlockSize) -> list[Target]:
     """
     targets, used = [], set()
     for module_name, module in model.named_modules():
-        for attr, gates in _recurrent_weights(module):
+        for attr, gates, role in _recurrent_weights(module):
             name = f"{module_name}.{attr}" if module_name else attr
-            k = _block_size_for(block_size, name, module_name)
+            k = _block_size_for(block_size, name, module_name, role)
+            used.update({name, module_name})
             if k is None:
                 continue
-            if k < 1:
-                raise ValueError(f"block size for {name} must be >= 1, got {k}")
-            used.update({name, module_name})
-            targets.append(Target(name, module, attr, gates, k))
+            if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+                raise ValueError(f"block size for {name} must be an integer >= 1, got {k!r}")
+            targets.append(Target(name, module, attr, gates, k, role))
     if not isinstance(block_size, int):
         unknown = sorted(set(block_size) - used)
         if unknown:

@@ -7,6 +7,8 @@ import pytest
 import torch
 
 sys.path.insert(0, str(Path(__file__).parent))
+# These models are tiny: with two threads on a shared 2-core machine torch spends its time contending.
+torch.set_num_threads(1)
 
 from admm_helpers import Classifier, export  # noqa: E402
 
