@@ -68,8 +68,11 @@ def _config_keys() -> set[str]:
     return {f.name for f in dataclasses.fields(CompileOptions)} | set(_PROJECT_KEYS)
 
 
-def load_config(path: str) -> dict:
-    """Option defaults from a YAML or JSON file, keys normalized to argparse dests."""
+def load_config(path: str, keys: set[str] | None = None) -> dict:
+    """Option defaults from a YAML or JSON file, keys normalized to argparse dests.
+
+    `keys`: the dests a command accepts (default: the compiler's options); `ercc admm` passes its own.
+    """
     file = Path(path)
     if not file.is_file():
         raise ErccError("config file not found", file=path)
@@ -91,7 +94,7 @@ def load_config(path: str) -> dict:
         return {}
     if not isinstance(data, dict):
         raise ErccError("a config must be a mapping of option names to values", file=path)
-    known = _config_keys()
+    known = keys if keys is not None else _config_keys()
     out = {}
     for key, value in data.items():
         dest = str(key).lstrip("-").replace("-", "_")
@@ -101,7 +104,7 @@ def load_config(path: str) -> dict:
     return out
 
 
-def parse(p: argparse.ArgumentParser, argv) -> argparse.Namespace:
+def parse(p: argparse.ArgumentParser, argv, keys: set[str] | None = None) -> argparse.Namespace:
     """parse_args with the --config file's values as defaults.
 
     `explicit` on the result: the dests the command line or the config file set.
@@ -111,7 +114,7 @@ def parse(p: argparse.ArgumentParser, argv) -> argparse.Namespace:
     known, _ = pre.parse_known_args(argv)
     config: dict = {}
     if known.config:
-        config = load_config(known.config)
+        config = load_config(known.config, keys)
         if "load_pass_plugin" in config and isinstance(config["load_pass_plugin"], str):
             config["load_pass_plugin"] = [config["load_pass_plugin"]]
         _check_config_values(p, config, known.config)

@@ -29,6 +29,7 @@ class ArrayData:
     targets: np.ndarray
     batch_size: int = 32
     batch_axis: int = 0
+    full_batches: bool = False  # drop the last, incomplete batch (graphs with a fixed batch size)
 
     def __post_init__(self) -> None:
         counts = {x.shape[self.batch_axis] for x in self.inputs} | {len(self.targets)}
@@ -42,7 +43,7 @@ class ArrayData:
 
     @property
     def steps_per_epoch(self) -> int:
-        return -(-len(self) // self.batch_size)
+        return len(self) // self.batch_size if self.full_batches else -(-len(self) // self.batch_size)
 
     @property
     def classification(self) -> bool:
@@ -57,7 +58,7 @@ class ArrayData:
         """Mini-batches in a seeded order that depends only on (seed, epoch); epoch -1 is in order."""
         n = len(self)
         order = np.arange(n) if epoch < 0 else np.random.default_rng([seed, epoch]).permutation(n)
-        for lo in range(0, n, self.batch_size):
+        for lo in range(0, n - (n % self.batch_size if self.full_batches else 0), self.batch_size):
             idx = order[lo:lo + self.batch_size]
             xs = tuple(torch.from_numpy(np.take(x, idx, axis=self.batch_axis)).to(device) for x in self.inputs)
             yield xs, torch.from_numpy(self.targets[idx]).to(device)

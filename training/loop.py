@@ -1,4 +1,8 @@
-"""The training schedule shared by the CLI and the benchmark: ADMM, hard projection, circulant fine-tuning.
+"""The epoch-counted training loop of `benchmarks/admm_fsdd.py`: ADMM, hard projection, circulant fine-tuning.
+
+`ercc admm` and ``ercc.training.fit`` use the convergence-driven schedule of
+``ercc.training.schedule`` instead; this loop stays for the FSDD benchmark,
+whose recorded tables (docs/admm_results*.md) were made with it.
 
 Batches come from a callable ``batches(epoch)`` so that the data order is a
 pure function of the epoch number (deterministic runs); the loss is
@@ -13,8 +17,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 import torch
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import Progress
 from torch import nn
 
 from ercc.training.admm import ADMM
@@ -50,15 +53,6 @@ class AdmmResult:
     residuals: list[float] = field(default_factory=list)
     final_loss: float = float("nan")
     seconds: float = 0.0
-
-
-def make_progress(console: Console | None = None) -> Progress:
-    """A rich progress bar with the running loss and the ADMM primal residual."""
-    return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("loss {task.fields[loss]:.4f}"), TextColumn("{task.fields[status]}"),
-        TimeElapsedColumn(), console=console or Console(stderr=True),
-    )
 
 
 def train_epochs(

@@ -9,7 +9,7 @@ from admm_helpers import Classifier, export
 
 from ercc.compiler.errors import ErccError
 from ercc.numerics.circulant import project_dense
-from ercc.training.cli import admm_command, build_parser, main, run
+from ercc.training.cli import admm_command, main, parse_args, run
 
 K = 4
 
@@ -80,10 +80,11 @@ def test_distillation_without_labels_is_deterministic(lstm_onnx, tmp_path):
 def test_float_targets_train_by_mse(lstm_onnx, tmp_path):
     targets = np.random.default_rng(1).standard_normal((48, 3)).astype(np.float32)
     data = _data(tmp_path / "d.npz", labels=targets)
-    args = build_parser().parse_args([str(lstm_onnx), "--data", str(data), "--block-size", "4",
-                                      "-o", str(tmp_path / "o.onnx"), "--epochs", "1", "--finetune-epochs", "0"])
+    args = parse_args([str(lstm_onnx), "--data", str(data), "--block-size", "4",
+                       "-o", str(tmp_path / "o.onnx"), "--epochs", "1", "--finetune-epochs", "1"])
     summary = run(args)
-    assert summary["mode"] == "labels" and 0 < summary["loss"] < 10
+    report = summary["report"]
+    assert summary["mode"] == "labels" and report.metric_name == "loss" and 0 < report.admm.metric < 10
 
 
 @pytest.mark.parametrize("overrides,match", [

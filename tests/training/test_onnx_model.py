@@ -94,7 +94,7 @@ def test_trainable_parameters_are_recurrent_weights_and_head(lstm_onnx):
     module = OnnxModule(onnx.load(lstm_onnx))
     shapes = sorted(tuple(p.shape) for p in module.parameters())
     assert shapes == sorted([(3, 8), (3,), (1, 32, 5), (1, 32, 8), (1, 64), (1, 32, 8), (1, 32, 8), (1, 64)])
-    assert sorted(g for _, g in module.weights.circulant_weights()) == [4, 4, 4, 4]
+    assert sorted((g, role) for _, g, role in module.weights.circulant_weights()) == [(4, "r")] * 2 + [(4, "w")] * 2
 
 
 def test_write_back_replaces_only_named_initializers_and_caps_ir_version(lstm_onnx):
