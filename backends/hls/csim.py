@@ -18,12 +18,12 @@ from pathlib import Path
 import numpy as np
 
 from ercc.backends.hls.ap_types import find_ap_types
+from ercc.backends.hls.gxx import check_limits, run_gxx
 from ercc.backends.hls.kernel import EmittedKernel, KernelPort
 
 __all__ = ["CSimProgram", "build_csim", "driver_source", "find_ap_types"]
 
 _KERNEL_FILE = "kernel.cpp"
-_STDERR_TAIL = 4000
 
 
 def driver_source(kernel: EmittedKernel) -> str:
@@ -92,21 +92,6 @@ def _write_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def _compile(directory: Path, flags: list[str], binary: Path) -> None:
-    """g++ into a temporary file renamed over `binary`; failure is an ercc bug."""
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".csim.")
-    os.close(fd)
-    cmd = ["g++", *flags, "driver.cpp", "-o", tmp]
-    proc = subprocess.run(cmd, cwd=directory, capture_output=True, text=True)
-    if proc.returncode != 0:
-        os.unlink(tmp)
-        raise RuntimeError(
-            f"g++ failed on the emitted kernel in {directory} (exit {proc.returncode}):\n"
-            + proc.stderr[-_STDERR_TAIL:]
-        )
-    os.replace(tmp, binary)
-
-
 @dataclass(frozen=True)
 class CSimProgram:
     """A compiled C simulation of one kernel."""
@@ -152,15 +137,17 @@ def _batch_size(inputs: list[np.ndarray], ports: list[KernelPort]) -> int:
 def build_csim(kernel: EmittedKernel, cache_dir: Path | str | None = None) -> CSimProgram:
     """Compiles (or finds in the cache) the C simulation of `kernel`."""
     driver = driver_source(kernel)
-    flags = ["-std=c++14", "-O1"]
+    flags = ["-std=c++14", "-O2"]
     if "#include <ap_" in kernel.source:  # float kernels build without the Xilinx headers
         flags.append(f"-I{find_ap_types()}")
-    key = hashlib.sha256("\0".join([kernel.source, driver, *flags]).encode()).hexdigest()
+    key = hashlib.sha256("\0".join([kernel.source, kernel.weights, driver, *flags]).encode()).hexdigest()
     directory = _cache_root(cache_dir) / key
     binary = directory / "csim"
     if not binary.is_file():
+        cost = check_limits(kernel)  # before writing anything
         directory.mkdir(parents=True, exist_ok=True)
-        _write_atomic(directory / _KERNEL_FILE, kernel.source)
+        for name, text in kernel.files(_KERNEL_FILE).items():
+            _write_atomic(directory / name, text)
         _write_atomic(directory / "driver.cpp", driver)
-        _compile(directory, flags, binary)
+        run_gxx(directory, flags, "driver.cpp", binary, cost)
     return CSimProgram(kernel, binary)

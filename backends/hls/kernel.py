@@ -28,9 +28,28 @@ class KernelPort:
 
 @dataclass(frozen=True)
 class EmittedKernel:
-    """A self-contained HLS C++ kernel: `void top(const in..., out...)`, inputs first."""
+    """An HLS C++ kernel: `void top(const in..., out...)`, inputs first.
+
+    `source` includes the weights header `weights_file` (text `weights`: the
+    constant tables, `weights.py`) when the kernel has tables; both files
+    together are the whole kernel.
+    """
 
     source: str
     top: str
     inputs: list[KernelPort]
     outputs: list[KernelPort]
+    weights: str = ""
+    weights_file: str = ""
+
+    def single_file(self) -> str:
+        """The kernel as one translation unit: the weights header's text in place of its #include."""
+        if not self.weights_file:
+            return self.source
+        include = f'#include "{self.weights_file}"  // the constant tables\n'
+        return self.source.replace(include, self.weights, 1)
+
+    def files(self, kernel_file: str) -> dict[str, str]:
+        """File name -> text of the weights header and the kernel as `kernel_file` beside it (in the order
+        to write them: a kernel file never exists without its header)."""
+        return {**({self.weights_file: self.weights} if self.weights_file else {}), kernel_file: self.source}

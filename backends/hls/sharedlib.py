@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
-import os
-import subprocess
-import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,13 +19,13 @@ import numpy as np
 
 from ercc.backends.hls.ap_types import find_ap_types
 from ercc.backends.hls.csim import _batch_size, _cache_root, _write_atomic
+from ercc.backends.hls.gxx import check_limits, run_gxx
 from ercc.backends.hls.kernel import EmittedKernel
 
 __all__ = ["SharedLibrary", "build_shared", "entry_source"]
 
 _KERNEL_FILE = "kernel.cpp"
 _ENTRY = "ercc_csim_run"
-_STDERR_TAIL = 4000
 _LOADED: dict[Path, ctypes.CDLL] = {}
 _LOCK = threading.Lock()
 
@@ -93,33 +90,23 @@ class SharedLibrary:
         return [s.reshape(count, *p.shape) for s, p in zip(splits, self.kernel.outputs)]
 
 
-def _compile(directory: Path, flags: list[str], library: Path) -> None:
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".lib.", suffix=".so")
-    os.close(fd)
-    proc = subprocess.run(["g++", *flags, "entry.cpp", "-o", tmp], cwd=directory, capture_output=True, text=True)
-    if proc.returncode != 0:
-        os.unlink(tmp)
-        raise RuntimeError(
-            f"g++ failed on the emitted kernel in {directory} (exit {proc.returncode}):\n" + proc.stderr[-_STDERR_TAIL:]
-        )
-    os.replace(tmp, library)
-
-
 def build_shared(kernel: EmittedKernel, cache_dir: Path | str | None = None) -> SharedLibrary:
     """Compiles (or finds in the cache) the kernel as a shared library and loads it."""
     entry = entry_source(kernel)
     # Same code-generation flags as csim.build_csim: bit-identical results.
-    flags = ["-std=c++14", "-O1", "-shared", "-fPIC"]
+    flags = ["-std=c++14", "-O2", "-shared", "-fPIC"]
     if "#include <ap_" in kernel.source:
         flags.append(f"-I{find_ap_types()}")
-    key = hashlib.sha256("\0".join([kernel.source, entry, *flags]).encode()).hexdigest()
+    key = hashlib.sha256("\0".join([kernel.source, kernel.weights, entry, *flags]).encode()).hexdigest()
     directory = _cache_root(cache_dir) / f"lib-{key}"
     library = directory / "libercc_csim.so"
     if not library.is_file():
+        cost = check_limits(kernel)  # before writing anything
         directory.mkdir(parents=True, exist_ok=True)
-        _write_atomic(directory / _KERNEL_FILE, kernel.source)
+        for name, text in kernel.files(_KERNEL_FILE).items():
+            _write_atomic(directory / name, text)
         _write_atomic(directory / "entry.cpp", entry)
-        _compile(directory, flags, library)
+        run_gxx(directory, flags, "entry.cpp", library, cost)
     with _LOCK:
         lib = _LOADED.get(library)
         if lib is None:
