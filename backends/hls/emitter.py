@@ -359,11 +359,7 @@ class HLSPrinter(RowPipelinePrinter, BasePrinter):
         assert isinstance(self.stream, io.StringIO)
         model = module.sym_name.data if module.sym_name else top
         source = self._assemble(model, top, inputs, outputs, self.stream.getvalue())
-        weights = self._tables.header(top) if self._tables else ""
-        return EmittedKernel(
-            source=source, top=top, inputs=inputs, outputs=outputs,
-            weights=weights, weights_file=header_name(top) if weights else "",
-        )
+        return EmittedKernel(source=source, top=top, inputs=inputs, outputs=outputs, tables=self._tables)
 
     def _ports(
         self, func_op: func.FuncOp, key: str, types: Sequence[Attribute], prefix: str
@@ -441,7 +437,8 @@ class HLSPrinter(RowPipelinePrinter, BasePrinter):
             storage = self._fresh(f"{name}_bits")
             self._tables.add_fixed(name, storage, values, el.format, self.ctype(el))
             return storage
-        self._tables.add_plain(name, "float", self.literals(values, el))
+        self.ctype(el)
+        self._tables.add_plain(name, "float", values, lambda v: self.literals(v, el))
         return name
 
     def _constant(self, op: Operation, result: SSAValue, data: Attribute | np.ndarray, per_bank: int = 1) -> None:
@@ -478,10 +475,9 @@ class HLSPrinter(RowPipelinePrinter, BasePrinter):
         if _is_i32(op.result.type.get_element_type()):  # constant sequence lengths
             name = self._fresh(self._hint(op.result, "c_"))
             self._names[op.result] = name
-            values = [str(int(v)) for v in np.frombuffer(op.value.data.data, dtype="<i4")]
+            values = np.frombuffer(op.value.data.data, dtype="<i4")
             count = array_size(op.result.type)
-            values = values * count if len(values) == 1 else values
-            self._tables.add_plain(name, "int", values)
+            self._tables.add_plain(name, "int", np.broadcast_to(values, (count,)) if values.size == 1 else values)
             return
         self._constant(op, op.result, op.value)
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from ercc.backends.hls.weights import WeightTables, header_name
 
 
 @dataclass(frozen=True)
@@ -31,7 +34,7 @@ class EmittedKernel:
     """An HLS C++ kernel: `void top(const in..., out...)`, inputs first.
 
     `source` includes the weights header `weights_file` (text `weights`: the
-    constant tables, `weights.py`) when the kernel has tables; both files
+    constant `tables`, `weights.py`) when the kernel has tables; both files
     together are the whole kernel.
     """
 
@@ -39,8 +42,16 @@ class EmittedKernel:
     top: str
     inputs: list[KernelPort]
     outputs: list[KernelPort]
-    weights: str = ""
-    weights_file: str = ""
+    tables: WeightTables = field(default_factory=WeightTables)
+
+    @property
+    def weights_file(self) -> str:
+        return header_name(self.top) if self.tables else ""
+
+    @cached_property
+    def weights(self) -> str:
+        """The weights header's text (made on first use: C simulation does not need it)."""
+        return self.tables.header(self.top) if self.tables else ""
 
     def single_file(self) -> str:
         """The kernel as one translation unit: the weights header's text in place of its #include."""

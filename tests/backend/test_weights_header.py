@@ -4,13 +4,14 @@ the C simulation's compile-cost limits and g++ failures reported as such."""
 from __future__ import annotations
 
 import re
+import subprocess
 
 import numpy as np
 import pytest
 
 from models import make_lstm_model
 from ercc.backends.hls import gxx
-from ercc.backends.hls.csim import build_csim
+from ercc.backends.hls.csim import build_csim, driver_source, gxx_flags
 from ercc.backends.hls.emitter import element_type
 from ercc.backends.hls.gxx import CSimBuildError, compile_cost
 from ercc.backends.hls.weights import storage_type
@@ -74,10 +75,30 @@ def test_csim_reads_the_same_bits_as_the_reference(fixed_lstm):
         assert np.count_nonzero(g != w) == 0
 
 
+def test_the_project_header_and_the_csim_weights_file_hold_the_same_bits(fixed_lstm, tmp_path):
+    """ercc's C simulation reads weights.bin; a project compiles the literal header: same outputs, bit for bit."""
+    _, kernel = fixed_lstm
+    csim_header = kernel.tables.csim_header(kernel.top)
+    assert not re.search(r"= \{", csim_header) and "ercc_load_weights" in csim_header
+    itemsize = {"int8_t": 1, "int16_t": 2, "int32_t": 4, "int64_t": 8, "int": 4}
+    assert len(kernel.tables.data()) == sum(v.size * itemsize[ct] for ct, v in _tables(kernel.weights).values())
+    for name, text in kernel.files("kernel.cpp").items():
+        (tmp_path / name).write_text(text)
+    # The driver without its loader call: the tables are compiled in.
+    driver = re.sub(r"  if \(ercc_load_weights.*?\n  }\n", "", driver_source(kernel), flags=re.S)
+    (tmp_path / "driver.cpp").write_text(driver)
+    subprocess.run(["g++", *gxx_flags(kernel), "driver.cpp", "-o", "literal"], cwd=tmp_path, check=True)
+    x = (np.random.default_rng(1).standard_normal((2, *kernel.inputs[0].shape)) * 3).astype("<f4")
+    x.tofile(tmp_path / "in.bin")
+    subprocess.run(["./literal", "2", "in.bin", "out.bin", "-"], cwd=tmp_path, check=True)
+    want = np.concatenate([y.reshape(2, -1) for y in build_csim(kernel).run([x])], axis=1)
+    np.testing.assert_array_equal(np.fromfile(tmp_path / "out.bin", dtype="<f4"), want.ravel())
+
+
 def test_a_build_over_the_limits_is_refused_before_g_plus_plus(fixed_lstm, tmp_path, monkeypatch):
     _, kernel = fixed_lstm
     cost = compile_cost(kernel)
-    assert cost.values == sum(v.size for _, v in _tables(kernel.weights).values())
+    assert cost.code == len(kernel.source)
     monkeypatch.setenv("ERCC_CSIM_MAX_MIB", str(cost.mib / 2))
     with pytest.raises(CSimBuildError, match=r"ERCC_CSIM_MAX_MIB=.*--block-size"):
         build_csim(kernel, cache_dir=tmp_path)
@@ -89,7 +110,7 @@ def test_a_build_over_the_limits_is_refused_before_g_plus_plus(fixed_lstm, tmp_p
 
 def test_g_plus_plus_out_of_memory_is_reported_with_the_command(fixed_lstm, tmp_path, monkeypatch):
     _, kernel = fixed_lstm
-    monkeypatch.setattr(gxx, "compile_cost", lambda k: gxx.CompileCost(seconds=1.0, mib=1.0, values=0))
+    monkeypatch.setattr(gxx, "compile_cost", lambda k: gxx.CompileCost(seconds=1.0, mib=1.0, code=0))
     monkeypatch.setenv("ERCC_CSIM_MAX_MIB", "64")  # g++ capped at 64 MiB: too little for ap_fixed
     with pytest.raises(CSimBuildError, match=r"g\+\+ ran out of memory .* reproduce with: cd .* && g\+\+ .*-o csim"):
         build_csim(kernel, cache_dir=tmp_path)
