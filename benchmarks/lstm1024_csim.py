@@ -152,7 +152,7 @@ def main() -> None:
                 subprocess.run(["rm", "-rf", str(prj / "build")], check=True)
                 wall, peak, out = measure(["make", "-C", str(prj), "csim"], base)
                 make.append((wall, peak))
-            matches = out.strip().splitlines()[-1] if make else ""
+            matches = next((ln for ln in out.splitlines() if "outputs match" in ln), "") if make else ""
             csim, ref, py = (np.load(tmp / f"{n}{k}.npz") for n in ("csim", "ref", "pred"))
             mismatches = sum(int(np.count_nonzero(csim[n] != ref[n])) for n in ref.files)
             pred_same = all(np.array_equal(py[n], csim[n]) for n in csim.files)

@@ -7,8 +7,8 @@ and crashed. Plain integer arrays are data (.rodata), which g++ reads about
 as fast as it reads text. So a fixed-point table is stored as its raw W-bit
 two's-complement integers in the smallest C integer type holding W bits
 (`int16_t` for 16-bit weights) and the kernel reads element i into the
-`ap_fixed` type bit for bit through `ercc_rom` (`.range()`, free wiring in
-hardware: the table is still a ROM). Float tables are `float` arrays and
+`ap_fixed` type bit for bit through `ercc_rom` (its raw value `V`, free wiring
+in hardware: the table is still a ROM). Float tables are `float` arrays and
 integer tables (sequence lengths) `int` arrays, read directly.
 
 The header is named after the top function (`TOP_weights.h`) and included by
@@ -37,13 +37,14 @@ _VALUES_PER_LINE = 16
 # Reads a raw table as the fixed-point type T. One definition in every kernel that has fixed-point tables.
 ROM_TEMPLATE = """\
 // A fixed-point table stored as raw integers R in the weights header: element i is BITS[i]
-// read into T bit for bit (a ROM of W-bit words in hardware).
+// read into T bit for bit (a ROM of W-bit words in hardware). T's raw value V takes the low W
+// bits, as .range() would, without building a range reference (reads 1.7x faster in C simulation).
 template <class T, class R, const R* BITS>
 struct ercc_rom {
   T operator[](int i) const {
 #pragma HLS inline
     T v;
-    v.range() = BITS[i];
+    v.V = BITS[i];
     return v;
   }
 };"""

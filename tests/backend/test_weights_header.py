@@ -53,7 +53,7 @@ def test_fixed_tables_are_raw_integers_read_as_ap_fixed(fixed_lstm):
                    for s, (_, ct) in readers.items()), op
     # The kernel holds no table: no initializer list of numbers, whatever the number of weights.
     assert not re.search(r"= \{\s*-?\d", kernel.source)
-    assert '#include "ercc_kernel_weights.h"' in kernel.source and "v.range() = BITS[i];" in kernel.source
+    assert '#include "ercc_kernel_weights.h"' in kernel.source and "v.V = BITS[i];" in kernel.source
 
 
 def test_kernel_source_does_not_grow_with_the_weights(tmp_path):
