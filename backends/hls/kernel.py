@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import PurePath
 
 from ercc.backends.hls.weights import WeightTables, header_name
 
@@ -61,6 +62,11 @@ class EmittedKernel:
         return self.source.replace(include, self.weights, 1)
 
     def files(self, kernel_file: str) -> dict[str, str]:
-        """File name -> text of the weights header and the kernel as `kernel_file` beside it (in the order
-        to write them: a kernel file never exists without its header)."""
-        return {**({self.weights_file: self.weights} if self.weights_file else {}), kernel_file: self.source}
+        """File name -> text of the kernel as `kernel_file` (a name) and its weights header beside it,
+        `STEM_weights.h` (kernels written side by side keep their own), in the order to write them: a
+        kernel file never exists without its header."""
+        if not self.weights_file:
+            return {kernel_file: self.source}
+        header = f"{PurePath(kernel_file).stem}_weights.h"
+        source = self.source.replace(f'#include "{self.weights_file}"', f'#include "{header}"', 1)
+        return {header: self.weights, kernel_file: source}

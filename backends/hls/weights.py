@@ -11,8 +11,8 @@ two's-complement integers in the smallest C integer type holding W bits
 in hardware: the table is still a ROM). Float tables are `float` arrays and
 integer tables (sequence lengths) `int` arrays, read directly.
 
-The header is named after the top function (`TOP_weights.h`) and included by
-the kernel after its typedefs; the kernel source's size does not depend on
+The header is named after the top function (`TOP_weights.h`; written beside a
+kernel file `K.cpp` it is `K_weights.h`) and included by the kernel after its typedefs; the kernel source's size does not depend on
 the number of weights. That header is what a project and synthesis compile.
 ercc's own C simulation (`csim.py`, `sharedlib.py`) compiles the same kernel
 against `csim_header` instead: the same arrays without initializers, filled at

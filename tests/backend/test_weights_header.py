@@ -82,7 +82,9 @@ def test_the_project_header_and_the_csim_weights_file_hold_the_same_bits(fixed_l
     assert not re.search(r"= \{", csim_header) and "ercc_load_weights" in csim_header
     itemsize = {"int8_t": 1, "int16_t": 2, "int32_t": 4, "int64_t": 8, "int": 4}
     assert len(kernel.tables.data()) == sum(v.size * itemsize[ct] for ct, v in _tables(kernel.weights).values())
-    for name, text in kernel.files("kernel.cpp").items():
+    files = kernel.files("kernel.cpp")
+    assert list(files) == ["kernel_weights.h", "kernel.cpp"] and '#include "kernel_weights.h"' in files["kernel.cpp"]
+    for name, text in files.items():
         (tmp_path / name).write_text(text)
     # The driver without its loader call: the tables are compiled in.
     driver = re.sub(r"  if \(ercc_load_weights.*?\n  }\n", "", driver_source(kernel), flags=re.S)
@@ -126,3 +128,12 @@ def test_simulate_refusal_is_one_line_and_exit_2(tmp_path, monkeypatch, capsys):
     assert code == 2 and err.count("\n") == 1, err
     assert "too large to build" in err and "ERCC_CSIM_MAX_SECONDS=0.5" in err
     assert not (tmp_path / "out.npz").exists()
+
+
+def test_a_kernel_file_is_written_with_its_own_weights_header(tmp_path):
+    make_lstm_model(tmp_path / "m.onnx", T=3, I=4, H=8)
+    for k in (2, 4):  # two kernels side by side keep their own headers
+        assert run([str(tmp_path / "m.onnx"), "-o", str(tmp_path / f"k{k}.cpp"), "--block-size", str(k)]) == 0
+    assert sorted(p.name for p in tmp_path.glob("k*")) == ["k2.cpp", "k2_weights.h", "k4.cpp", "k4_weights.h"]
+    assert '#include "k4_weights.h"' in (tmp_path / "k4.cpp").read_text()
+    assert "static const float" in (tmp_path / "k4_weights.h").read_text()
