@@ -139,8 +139,13 @@ class CompiledModel:
 
     @property
     def source(self) -> str:
-        """The kernel's C++ source (self-contained: weights, FFTs, top function)."""
+        """The kernel's C++ source (FFTs, top function); it includes the weights header `weights`."""
         return self.kernel.source
+
+    @property
+    def weights(self) -> str:
+        """The weights header (`kernel.weights_file`): every constant table as plain C data."""
+        return self.kernel.weights
 
     @property
     def header(self) -> str:
@@ -212,7 +217,8 @@ class CompiledModel:
         part: str | None = None,
         clock_mhz: float | None = None,
     ) -> Path:
-        """Write the kernel file (.cpp/.cc/.cxx), or a Vitis HLS project if `path` is a directory or ends in '/'.
+        """Write the kernel file (.cpp/.cc/.cxx) and its weights header beside it, or a Vitis HLS
+        project if `path` is a directory or ends in '/'.
 
         `project=True` forces a project (a pathlib.Path loses its trailing '/'),
         `project=False` a kernel file. A project directory keeps the files ercc did not write.
@@ -226,7 +232,8 @@ class CompiledModel:
                 self, path, part=part or DEVICES[self.options.device].part,
                 clock_mhz=clock_mhz or self.options.clock_mhz,
             )
-        write_text_atomically(path, self.source)
+        for name, text in self.kernel.files(Path(path).name).items():
+            write_text_atomically(Path(path).with_name(name), text)
         return Path(path)
 
 

@@ -232,7 +232,7 @@ def run(args: argparse.Namespace, options) -> int:
     if kind == "project":
         compiled.write(args.output, project=True, part=args.part)
     else:
-        write_text_atomically(args.output, compiled.source)
+        compiled.write(args.output, project=False)
     if args.report is not None:
         from ercc.hardware.report import format_table
 

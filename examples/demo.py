@@ -36,7 +36,8 @@ def main() -> None:
         options = CompileOptions(block_size=k, seq_len=T)
         _, kernel = compile_model(MODEL, options)
         path = OUT / f"kernel_k{k}.cpp"
-        write_text_atomically(path, kernel.source)
+        for name, text in kernel.files(path.name).items():  # the kernel and its weights header
+            write_text_atomically(path.with_name(name), text)
         got = simulate_arrays(MODEL, {"x": x}, options)["logits"]
         reference = onnx.load(MODEL) if k == 1 else project_recurrent_weights(onnx.load(MODEL), k)
         want = ort.InferenceSession(reference.SerializeToString()).run(None, {"x": x})[0]

@@ -35,7 +35,7 @@ def torch_lstm_classifier(tmp_path_factory):
 
 @pytest.fixture(autouse=True, scope="session")
 def every_kernel_is_synthesizable():
-    """Check the synthesizability rules on every kernel any test emits."""
+    """Check the synthesizability rules on every kernel any test emits, and on its weights header."""
     from ercc.backends.hls import emitter
     from ercc.backends.hls.rules import violations
 
@@ -43,7 +43,7 @@ def every_kernel_is_synthesizable():
 
     def checked(module, *args, **kwargs):
         kernel = original(module, *args, **kwargs)
-        broken = violations(kernel.source)
+        broken = violations(kernel.source) + violations(kernel.weights)
         assert not broken, f"emitted kernel breaks synthesizability rules: {broken}"
         return kernel
 

@@ -50,3 +50,33 @@ def test_lut_multipliers_leave_the_dsps_to_the_macs(tmp_path):
         reports[fabric] = estimate(imported.module, DEVICES[DEVICE], CLOCK)
     assert reports[True]["cycles_per_frame"] < reports[False]["cycles_per_frame"]
     assert reports[True]["dsp"] <= int(DEVICES[DEVICE].dsp * 0.9)
+
+
+def _documented_rows() -> dict[tuple[int, float], dict[str, str]]:
+    """docs/hardware.md's table of the ESE / C-LSTM LSTM, keyed by (K, dsp-fraction)."""
+    text = (Path(__file__).resolve().parents[1] / "docs" / "hardware.md").read_text()
+    table = text.split("## The ESE / C-LSTM speech LSTM", 1)[1].split("\n\n", 2)[1]
+    lines = [ln for ln in table.splitlines() if ln.startswith("|")]
+    head = [c.strip() for c in lines[0].strip("|").split("|")]
+    rows = {}
+    for ln in lines[2:]:
+        cells = dict(zip(head, (c.strip() for c in ln.strip("|").split("|"))))
+        rows[int(cells["K"]), float(cells["dsp-fraction"].split()[0])] = cells
+    return rows
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("k,fraction", [(8, 0.9), (16, 0.9), (8, 1.0), (16, 1.0)])
+def test_docs_hardware_table_is_what_the_code_reports(tmp_path, k, fraction):
+    """Reruns each documented configuration: the figures in docs/hardware.md are the cost model's."""
+    row = _documented_rows()[k, fraction]
+    path = tmp_path / "lstm1024.onnx"
+    build_model(path)
+    report, _ = compile_and_estimate(path, k, "fixed", dsp_fraction=fraction)
+    device = DEVICES[DEVICE]
+    assert row["cycles/frame"] == f"{report['cycles_per_frame']:,}"
+    assert row["latency (cycles)"] == f"{report['latency_cycles']:,}"
+    assert row["DSP"] == f"{report['dsp']} / {device.dsp}"
+    assert row["BRAM18K"] == f"{report['bram18k']} / {device.bram18k}"
+    assert row["DSP-bound limit"] == f"{report['dsp_bound_cycles_per_frame']:,}"
+    assert row["ratio"] == f"**{report['dsp_bound_ratio']:.2f}**"

@@ -129,7 +129,8 @@ def test_bidirectional_gru_vitis_project_passes_make_csim(gru, compiled, tmp_pat
     assert result.returncode == 0, result.stderr
     names = sorted(p.name for p in prj.iterdir())
     assert names == sorted(
-        ["ercc_kernel.cpp", "ercc_kernel.h", "tb.cpp", "golden_in.dat", "golden_out.dat", "run_hls.tcl", "Makefile", "README.md"]
+        ["ercc_kernel.cpp", "ercc_kernel_weights.h", "ercc_kernel.h", "tb.cpp", "golden_in.dat", "golden_out.dat",
+         "run_hls.tcl", "Makefile", "README.md"]
     )
     tcl = (prj / "run_hls.tcl").read_text()
     for needle in ("open_project", "set_top ercc_kernel", "add_files -tb tb.cpp", "open_solution",
@@ -137,6 +138,7 @@ def test_bidirectional_gru_vitis_project_passes_make_csim(gru, compiled, tmp_pat
                    "csynth_design", "cosim_design"):
         assert needle in tcl, needle
     assert (prj / "ercc_kernel.cpp").read_text() == compiled.source
+    assert (prj / "ercc_kernel_weights.h").read_text() == compiled.weights and "add_files ercc_kernel_weights.h" in tcl
     run = subprocess.run(["make", "-C", str(prj), "csim"], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "192 of 192 outputs match" in run.stdout

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import PurePath
+
+from ercc.backends.hls.weights import WeightTables, header_name
 
 
 @dataclass(frozen=True)
@@ -28,9 +32,41 @@ class KernelPort:
 
 @dataclass(frozen=True)
 class EmittedKernel:
-    """A self-contained HLS C++ kernel: `void top(const in..., out...)`, inputs first."""
+    """An HLS C++ kernel: `void top(const in..., out...)`, inputs first.
+
+    `source` includes the weights header `weights_file` (text `weights`: the
+    constant `tables`, `weights.py`) when the kernel has tables; both files
+    together are the whole kernel.
+    """
 
     source: str
     top: str
     inputs: list[KernelPort]
     outputs: list[KernelPort]
+    tables: WeightTables = field(default_factory=WeightTables)
+
+    @property
+    def weights_file(self) -> str:
+        return header_name(self.top) if self.tables else ""
+
+    @cached_property
+    def weights(self) -> str:
+        """The weights header's text (made on first use: C simulation does not need it)."""
+        return self.tables.header(self.top) if self.tables else ""
+
+    def single_file(self) -> str:
+        """The kernel as one translation unit: the weights header's text in place of its #include."""
+        if not self.weights_file:
+            return self.source
+        include = f'#include "{self.weights_file}"  // the constant tables\n'
+        return self.source.replace(include, self.weights, 1)
+
+    def files(self, kernel_file: str) -> dict[str, str]:
+        """File name -> text of the kernel as `kernel_file` (a name) and its weights header beside it,
+        `STEM_weights.h` (kernels written side by side keep their own), in the order to write them: a
+        kernel file never exists without its header."""
+        if not self.weights_file:
+            return {kernel_file: self.source}
+        header = f"{PurePath(kernel_file).stem}_weights.h"
+        source = self.source.replace(f'#include "{self.weights_file}"', f'#include "{header}"', 1)
+        return {header: self.weights, kernel_file: source}

@@ -27,7 +27,7 @@ def violations(source: str) -> list[str]:
             found.append(f"has an unlabelled loop 'for ({header})'")
         if not re.fullmatch(r"int (\w+) = 0; \1 < \d+; \1\+\+", header):
             found.append(f"loop {label or '?'} has no static bound: 'for ({header})'")
-    for decl in re.findall(r"^\s*(?:static const )?\w+ \w+\[([^\]]*)\]", source, flags=re.MULTILINE):
+    for decl in re.findall(r"^\s*(?:static const )?\w+ (?!operator\[)\w+\[([^\]]*)\]", source, flags=re.MULTILINE):
         if not re.fullmatch(r"\d+", decl.strip()):
             found.append(f"declares an array of non-constant size [{decl}]")
     functions = re.findall(r"^(?:static )?(?:inline )?void (\w+)\(", source, flags=re.MULTILINE)

@@ -1,7 +1,7 @@
 """C simulation in-process: the emitted kernel as a g++-built shared library loaded with ctypes.
 
-The same kernel source and the same g++ flags as `csim.py`'s driver binary
-(plus `-shared -fPIC`), so results are bit-identical to `ercc simulate`. A
+The same kernel source, weights file and g++ flags as `csim.py`'s driver
+binary (plus `-shared -fPIC`), so results are bit-identical to `ercc simulate`. A
 generated `extern "C"` entry point converts float32 buffers to the ports' C
 types exactly as the driver does, and runs N sequences per call. Libraries are
 cached by a sha256 of everything that shapes them, beside the csim binaries.
@@ -10,25 +10,20 @@ cached by a sha256 of everything that shapes them, beside the csim binaries.
 from __future__ import annotations
 
 import ctypes
-import hashlib
-import os
-import subprocess
-import tempfile
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from ercc.backends.hls.ap_types import find_ap_types
-from ercc.backends.hls.csim import _batch_size, _cache_root, _write_atomic
+from ercc.backends.hls.csim import WEIGHTS_DATA, _batch_size, _cache_root, build_files, gxx_flags, write_build
+from ercc.backends.hls.gxx import check_limits, run_gxx
 from ercc.backends.hls.kernel import EmittedKernel
 
 __all__ = ["SharedLibrary", "build_shared", "entry_source"]
 
 _KERNEL_FILE = "kernel.cpp"
 _ENTRY = "ercc_csim_run"
-_STDERR_TAIL = 4000
 _LOADED: dict[Path, ctypes.CDLL] = {}
 _LOCK = threading.Lock()
 
@@ -60,6 +55,8 @@ def entry_source(kernel: EmittedKernel) -> str:
         lines.append(f"    for (long j = 0; j < {p.size}; j++) dst[{offset} + j] = (float)csim_port{i}[j];")
         offset += p.size
     lines += ["  }", "  return 0;", "}"]
+    if kernel.tables:  # called once, when the library is loaded
+        lines += ["", f'extern "C" int ercc_csim_load(const char* path) {{ return ercc_load_weights(path); }}']
     return "\n".join(lines) + "\n"
 
 
@@ -93,33 +90,16 @@ class SharedLibrary:
         return [s.reshape(count, *p.shape) for s, p in zip(splits, self.kernel.outputs)]
 
 
-def _compile(directory: Path, flags: list[str], library: Path) -> None:
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".lib.", suffix=".so")
-    os.close(fd)
-    proc = subprocess.run(["g++", *flags, "entry.cpp", "-o", tmp], cwd=directory, capture_output=True, text=True)
-    if proc.returncode != 0:
-        os.unlink(tmp)
-        raise RuntimeError(
-            f"g++ failed on the emitted kernel in {directory} (exit {proc.returncode}):\n" + proc.stderr[-_STDERR_TAIL:]
-        )
-    os.replace(tmp, library)
-
-
 def build_shared(kernel: EmittedKernel, cache_dir: Path | str | None = None) -> SharedLibrary:
-    """Compiles (or finds in the cache) the kernel as a shared library and loads it."""
-    entry = entry_source(kernel)
-    # Same code-generation flags as csim.build_csim: bit-identical results.
-    flags = ["-std=c++14", "-O1", "-shared", "-fPIC"]
-    if "#include <ap_" in kernel.source:
-        flags.append(f"-I{find_ap_types()}")
-    key = hashlib.sha256("\0".join([kernel.source, entry, *flags]).encode()).hexdigest()
+    """Compiles (or finds in the cache) the kernel as a shared library, loads it and its weights."""
+    flags = [*gxx_flags(kernel), "-shared", "-fPIC"]  # csim's code-generation flags: bit-identical results
+    key, files = build_files(kernel, ("entry.cpp", entry_source(kernel)), flags)
     directory = _cache_root(cache_dir) / f"lib-{key}"
     library = directory / "libercc_csim.so"
     if not library.is_file():
-        directory.mkdir(parents=True, exist_ok=True)
-        _write_atomic(directory / _KERNEL_FILE, kernel.source)
-        _write_atomic(directory / "entry.cpp", entry)
-        _compile(directory, flags, library)
+        cost = check_limits(kernel)  # before writing anything
+        write_build(directory, files)
+        run_gxx(directory, flags, "entry.cpp", library, cost)
     with _LOCK:
         lib = _LOADED.get(library)
         if lib is None:
@@ -127,5 +107,7 @@ def build_shared(kernel: EmittedKernel, cache_dir: Path | str | None = None) -> 
             fn = getattr(lib, _ENTRY)
             fn.restype = ctypes.c_int
             fn.argtypes = [ctypes.c_long, ctypes.POINTER(ctypes.c_float), ctypes.POINTER(ctypes.c_float)]
+            if kernel.tables and lib.ercc_csim_load(str(directory / WEIGHTS_DATA).encode()) != 0:
+                raise RuntimeError(f"C simulation of {kernel.top}: cannot read {directory / WEIGHTS_DATA}")
             _LOADED[library] = lib
     return SharedLibrary(kernel, library, lib)

@@ -1,4 +1,5 @@
-"""The `hls-cpp` xDSL target: `xdsl-opt -t hls-cpp` prints the kernel's C++ source."""
+"""The `hls-cpp` xDSL target: `xdsl-opt -t hls-cpp` prints the kernel's C++ source as one stream
+(the weights header's tables in place of its #include)."""
 
 from __future__ import annotations
 
@@ -19,4 +20,4 @@ class HLSTarget(Target):
     name = "hls-cpp"
 
     def emit(self, ctx: Context, module: ModuleOp, output: IO[str]) -> None:
-        output.write(emit_hls(module).source)
+        output.write(emit_hls(module).single_file())

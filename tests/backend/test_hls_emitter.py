@@ -103,10 +103,14 @@ def test_fallback_port_names():
     assert [p.c_name for p in kernel.inputs + kernel.outputs] == ["in0", "in1", "out0", "out1", "out2"]
 
 
-def test_constants_are_file_scope_tables(source):
-    table = source.split("static const data_t c_w[12] = {\n", 1)[1].split("\n};", 1)[0]
-    assert [len(row.split(",")) - row.endswith(",") for row in table.splitlines()] == [8, 4]
-    assert source.index("static const data_t c_w") < source.index("void ercc_kernel(")
+def test_constants_are_tables_in_the_weights_header(source):
+    kernel = emit_hls(parse(EVERYTHING))
+    assert kernel.weights_file == "ercc_kernel_weights.h"
+    table = kernel.weights.split("static const float c_w[12] = {\n", 1)[1].split("\n};", 1)[0]
+    assert [len(row.split(",")) - row.endswith(",") for row in table.splitlines()] == [12]
+    assert "c_w[12] = {" not in source and "ercc_rom" not in source  # float tables are read directly
+    assert source.index('#include "ercc_kernel_weights.h"') < source.index("void ercc_kernel(")
+    assert violations(kernel.weights) == []
 
 
 def test_pragmas(source):
@@ -128,14 +132,15 @@ def test_pragmas(source):
 
 def test_literals_round_trip():
     kernel = emit_hls(parse(EVERYTHING))
-    literals = re.findall(r"(-?[\d.]+(?:e[-+]\d+)?)f\b", kernel.source.split("c_w[12] = {", 1)[1].split("};", 1)[0])
+    literals = re.findall(r"(-?[\d.]+(?:e[-+]\d+)?)f\b", kernel.weights.split("c_w[12] = {", 1)[1].split("};", 1)[0])
     np.testing.assert_array_equal(np.array(literals, dtype=np.float32), _W.reshape(-1))
 
 
 def test_target_writes_the_source(source):
     out = io.StringIO()
     HLSTarget().emit(Context(), parse(EVERYTHING), out)
-    assert out.getvalue() == source
+    assert out.getvalue() == emit_hls(parse(EVERYTHING)).single_file()
+    assert "static const float c_w[12] = {" in out.getvalue() and "_weights.h" not in out.getvalue()
     assert HLSTarget.name == "hls-cpp"
 
 

@@ -14,7 +14,8 @@ func.func @ercc_kernel(%x: tensor<3x4xf32>) -> tensor<3x4xf32> attributes {ercc.
 }
 
 // CHECK:       typedef float data_t;
-// CHECK:       static const data_t c_w[16] = {
+// The tables come first (the weights header, in place of its #include in one stream).
+// CHECK:       static const float c_w[16] = {
 // CHECK-NEXT:      1.0f, 2.0f, 3.0f, 4.0f, 0.5f, 0.0f, 0.0f, 0.0f,
 // CHECK:       void ercc_kernel(
 // CHECK-NEXT:      const data_t x[12],  // x: [3, 4]
