@@ -116,10 +116,12 @@ def test_simulate_writes_onnxruntime_shapes(tmp_path):
 
 
 def test_same_input_same_output(tmp_path):
-    a, b = tmp_path / "a.cpp", tmp_path / "b.cpp"
+    a, b = tmp_path / "a" / "k.cpp", tmp_path / "b" / "k.cpp"  # same name: the kernel includes k_weights.h
     for out in (a, b):
+        out.parent.mkdir()
         assert ercc(EXAMPLE, "-o", out, "--block-size", "4", "--seq-len", "32").returncode == 0
     assert a.read_bytes() == b.read_bytes()
+    assert (a.parent / "k_weights.h").read_bytes() == (b.parent / "k_weights.h").read_bytes()
 
 
 def test_report_is_a_labelled_estimate(tmp_path):
