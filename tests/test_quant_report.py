@@ -44,7 +44,7 @@ def test_narrower_datapath_has_lower_sqnr(lstm):
 
 def test_report_needs_fixed_point(lstm):
     with pytest.raises(ErccError, match="needs --precision fixed"):
-        quantization_report(lstm, CompileOptions())
+        quantization_report(lstm, CompileOptions(precision="float"))
 
 
 def test_cli_writes_the_quantization_section(lstm, tmp_path):

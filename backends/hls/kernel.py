@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -34,3 +34,12 @@ class EmittedKernel:
     top: str
     inputs: list[KernelPort]
     outputs: list[KernelPort]
+    entry: str = ""  # the flat-array datapath function (the top itself with --interface array)
+    interface: str = "array"  # array | axis | m_axi (backends/hls/interface.py)
+    batch: int = 1  # axis/m_axi: the sequences a call carries at most (tripcount, m_axi depth)
+    prelude: list[str] = field(default_factory=list)  # includes and types the top's declaration needs
+    prototype: str = ""  # the top function's declaration
+
+    def __post_init__(self) -> None:
+        if not self.entry:
+            object.__setattr__(self, "entry", self.top)
