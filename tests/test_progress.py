@@ -67,7 +67,7 @@ def test_progress_on_a_terminal_not_with_quiet(files):
     assert "importing gru.onnx" in text and "passes" in text and "building the C simulation (g++)" in text
     assert "simulating (csim) 3/3" in text  # 3 sequences, one per chunk: counted as they run
     inputs = dict(np.load(files / "in.npz"))
-    whole = simulate_arrays(files / "gru.onnx", inputs, CompileOptions(precision="float", block_size=2))  # one call, no display
+    whole = simulate_arrays(files / "gru.onnx", inputs, CompileOptions(block_size=2))  # one call, no display
     with np.load(files / "out_tty.npz") as chunked:
         assert all(np.array_equal(chunked[k], v) for k, v in whole.items())
     code, drawn = _ercc_on_terminal(*_simulate(files), "--quiet")

@@ -63,7 +63,7 @@ def test_cli_writes_the_quantization_section(lstm, tmp_path):
         (["--precision", "fixed", "--rounding", "ROUND"], "--rounding must be one of"),
         (["--precision", "fixed", "--overflow", "AP_CLAMP"], "--overflow must be one of"),
         (["--precision", "fixed", "--segments", "100"], "--segments must be a power of two"),
-        (["--calib", "c.npz"], "--calib needs --precision fixed"),
+        (["--precision", "float", "--calib", "c.npz"], "--calib needs --precision fixed"),
         (["--precision", "fixed", "--weight-bits", "0"], "--weight-bits must be"),
     ],
 )
