@@ -56,7 +56,13 @@ def make_options(**options: Any):
             f"ercc.compile() got unknown option(s) {', '.join(map(repr, unknown))}; "
             f"the options are the fields of CompileOptions: {', '.join(known)}"
         )
-    return CompileOptions(**options)
+    from ercc.compiler.pipeline import check_precision_options
+
+    opts = CompileOptions(**options)
+    defaults = CompileOptions()
+    changed = {k for k in options if getattr(opts, k) != getattr(defaults, k)}
+    check_precision_options(opts.precision, changed, opts.layers)
+    return opts
 
 
 def parse_pipeline(spec: str):
@@ -168,8 +174,10 @@ class CompiledModel:
         """ercc's cost-model ESTIMATE of the kernel on the options' device and clock."""
         from ercc.hardware.cost_model import estimate
         from ercc.hardware.devices import DEVICES
+        from ercc.hardware.interface_cost import interface_cost
 
-        return estimate(self.imported.module, DEVICES[self.options.device], self.options.clock_mhz)
+        datapath = estimate(self.imported.module, DEVICES[self.options.device], self.options.clock_mhz)
+        return {**datapath, "interface": interface_cost(self.kernel, datapath)}
 
     def _simulation(self):
         if self._library is None:

@@ -31,17 +31,17 @@ MODEL = ROOT / "examples" / "lstm_classifier.onnx"
 FRAMES = 32
 # (label, options)
 CONFIGS = [
-    ("float", {}),
+    ("float", {"precision": "float"}),
     ("fixed, weights 16 / activations 16 bits (default)", {"precision": "fixed"}),
     ("fixed, weights 12 / activations 16", {"precision": "fixed", "weight_bits": 12}),
     ("fixed, weights 8 / activations 16", {"precision": "fixed", "weight_bits": 8}),
     ("fixed, weights 12 / activations 12", {"precision": "fixed", "weight_bits": 12, "act_bits": 12}),
     ("fixed, weights 8 / activations 8", {"precision": "fixed", "weight_bits": 8, "act_bits": 8}),
     ("fixed 16/16, 16 PWL segments", {"precision": "fixed", "segments": 16}),
-    ("float, K = 4", {"block_size": 4}),
+    ("float, K = 4", {"precision": "float", "block_size": 4}),
     ("fixed 16/16, K = 4", {"precision": "fixed", "block_size": 4}),
     ("fixed w8/a16, K = 4", {"precision": "fixed", "block_size": 4, "weight_bits": 8}),
-    ("float, K = 8", {"block_size": 8}),
+    ("float, K = 8", {"precision": "float", "block_size": 8}),
     ("fixed 16/16, K = 8", {"precision": "fixed", "block_size": 8}),
 ]
 

@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from ercc import __version__
 from ercc.compiler import progress
 from ercc.compiler.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USER, ErccError
-from ercc.compiler.pipeline import PRECISIONS, CompileOptions
+from ercc.compiler.pipeline import INTERFACES, PRECISIONS, CompileOptions
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -39,8 +39,9 @@ def _add_compile_options(p: argparse.ArgumentParser) -> None:
         help="block size of the block-circulant recurrent weights; a power of two; 1 keeps them dense (default 1)",
     )
     g.add_argument(
-        "--precision", choices=PRECISIONS, default="float",
-        help="datapath number format of the kernel (default float)",
+        "--precision", choices=PRECISIONS, default="fixed",
+        help="datapath number format of the kernel: fixed, the 16-bit ap_fixed datapath of docs/fixed-point.md"
+        " (default; calibrated with --calib), or float (float32 arithmetic, what onnxruntime computes)",
     )
     g.add_argument(
         "--weight-bits", type=int, default=16, metavar="W",
@@ -79,6 +80,17 @@ def _add_compile_options(p: argparse.ArgumentParser) -> None:
         help="sequence length the kernel is built for; needed when the model's is dynamic",
     )
     g.add_argument("--top", default="ercc_kernel", help="name of the kernel's top function (default ercc_kernel)")
+    g.add_argument(
+        "--interface", choices=INTERFACES, default="array",
+        help="the top function's ports: array (ap_memory arrays, an IP inside an HLS design; default),"
+        " axis (AXI-stream beats with s_axilite control, for a block design with a DMA),"
+        " m_axi (an extern \"C\" Vitis kernel: m_axi pointers, s_axilite control)",
+    )
+    g.add_argument(
+        "--batch", type=int, default=1, metavar="N",
+        help="with --interface axis or m_axi: sequences one call may carry (its count port; the cost report's"
+        " batch and the m_axi depth) (default 1)",
+    )
     g.add_argument(
         "--device", default="xcku060", metavar="NAME",
         help="FPGA whose DSP/LUT budget the PE scheduler fills: xcku060 (default), xc7vx690t, xcu250, xczu9eg",
@@ -162,7 +174,7 @@ def _simulate_command(argv: Sequence[str]) -> int:
 
     args = compile_command.parse(p, argv)
     options = _options(args)
-    _located(args.model, lambda: compile_command.warn_ignored(args, options))
+    _located(args.model, lambda: compile_command.check_options(args, options))
     from ercc.compiler.simulate import simulate_files
 
     _located(args.model, lambda: simulate_files(args.model, args.inputs, args.output, options, engine=args.engine))
@@ -208,7 +220,8 @@ def _export_onnx_command(argv: Sequence[str]) -> int:
     p.add_argument("--block-size", type=int, default=1, metavar="K", help="block size (a power of two; default 1)")
     p.add_argument(
         "--precision", choices=PRECISIONS, default="float",
-        help="fixed: fake-quantize W, R, B (and P) as the --precision fixed kernel stores them (default float)",
+        help="float (default here, unlike compiling: onnxruntime runs the float model as it is) or fixed:"
+        " fake-quantize W, R, B (and P) as the --precision fixed kernel stores them",
     )
     fixed = "with --precision fixed:"
     p.add_argument("--weight-bits", type=int, default=16, metavar="W", help=f"{fixed} weight width, in [4, 24] (default 16)")
@@ -225,7 +238,7 @@ def _export_onnx_command(argv: Sequence[str]) -> int:
 
     args = compile_command.parse(p, argv)
     options = _options(args)
-    _located(args.model, lambda: compile_command.warn_ignored(args, options))
+    _located(args.model, lambda: compile_command.check_options(args, options))
     from ercc.compiler.export_onnx import describe, export_files
 
     _located(args.model, lambda: export_files(args.model, args.output, options))

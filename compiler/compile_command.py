@@ -155,15 +155,12 @@ def warn(message: str) -> None:
     print(f"ercc: warning: {message}", file=sys.stderr)
 
 
-def warn_ignored(args: argparse.Namespace, options) -> None:
-    """One warning line per option that the other options make meaningless (once they are valid)."""
+def check_options(args: argparse.Namespace, options) -> None:
+    """The options valid together: fixed-point flags with --precision float are an error (exit 2)."""
+    from ercc.compiler.pipeline import check_precision_options
+
     options.validate()
-    explicit = getattr(args, "explicit", set())
-    fixed_only = [d for d in ("weight_bits", "act_bits", "segments", "rounding", "overflow") if d in explicit]
-    if getattr(args, "precision", None) == "float" and fixed_only:
-        flags = "/".join("--" + d.replace("_", "-") for d in fixed_only)
-        verb = "apply" if len(fixed_only) > 1 else "applies"
-        warn(f"{flags} only {verb} with --precision fixed; ignored with --precision float")
+    check_precision_options(options.precision, getattr(args, "explicit", set()), options.layers)
 
 
 def resolve_part(args: argparse.Namespace, options, project: bool):
@@ -207,7 +204,7 @@ def run(args: argparse.Namespace, options) -> int:
             f"--emit {args.emit} needs --block-size K > 1 (at block size 1 the weights stay dense and"
             " there is no circulant stage); --emit cells or scheduled show the dense IR"
         )
-    warn_ignored(args, options)
+    check_options(args, options)
     options = resolve_part(args, options, project=kind == "project")
     for plugin in args.load_pass_plugin or ():
         load_pass_plugin(plugin)

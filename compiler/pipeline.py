@@ -33,7 +33,9 @@ from ercc.passes.pe_schedule import PESchedule
 from ercc.passes.hoist_input_path import HoistInputPath
 from ercc.passes.lower_rnn_layers import LowerRNNLayers
 
-PRECISIONS = ("float", "fixed")
+PRECISIONS = ("fixed", "float")  # the first is the default: the 16-bit ap_fixed datapath hls4ml users expect
+FIXED_ONLY = ("weight_bits", "act_bits", "segments", "rounding", "overflow")  # options that --precision float rejects
+INTERFACES = ("array", "axis", "m_axi")  # how the top function talks to the chip (backends/hls/interface.py)
 FIXED_BITS = (4, 24)  # --weight-bits / --act-bits range (outputs leave the kernel as exact float32)
 PWL_SEGMENTS = (4, 1024)  # --segments range (a power of two): activation-approximation's table size
 # Names the kernel's top function cannot take: C++ keywords, and the driver's main.
@@ -87,7 +89,7 @@ class CompileOptions:
     """Everything that changes the generated kernel."""
 
     block_size: int = 1
-    precision: str = "float"
+    precision: str = "fixed"
     seq_len: int | None = None
     top: str = "ercc_kernel"
     device: str = "xcku060"
@@ -101,6 +103,8 @@ class CompileOptions:
     calib: str | None = None  # .npz of calibration inputs (like `ercc simulate --inputs`)
     requantize: bool = False  # a quantization-aware model: drop its quantizers (docs/quantized-models.md)
     layers: tuple[tuple[str, LayerOptions], ...] = ()  # per recurrent node, from a mapping {name: {option: value}}
+    interface: str = "array"  # the top function's ports: array (ap_memory), axis (AXI streams), m_axi (Vitis kernel)
+    batch: int = 1  # sequences one kernel call carries (axis/m_axi: a count port up to this; the report's batch)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "layers", _layer_entries(self.layers))
@@ -150,6 +154,15 @@ class CompileOptions:
         n, (lo, hi) = self.segments, PWL_SEGMENTS
         if isinstance(n, bool) or not isinstance(n, int) or not lo <= n <= hi or n & (n - 1):
             raise ErccError(f"--segments must be a power of two in [{lo}, {hi}], got {n}")
+        if self.interface not in INTERFACES:
+            raise ErccError(f"--interface must be one of {', '.join(INTERFACES)}, got '{self.interface}'")
+        if isinstance(self.batch, bool) or not isinstance(self.batch, int) or self.batch < 1:
+            raise ErccError(f"--batch must be an integer >= 1, got {self.batch}")
+        if self.batch > 1 and self.interface == "array":
+            raise ErccError(
+                f"--batch {self.batch} needs --interface axis or m_axi: the array interface carries one sequence"
+                " per call (a count port exists only on streams and Vitis kernels)"
+            )
         if self.seq_len is not None and self.seq_len < 1:
             raise ErccError(f"--seq-len must be >= 1, got {self.seq_len}")
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", self.top) or self.top in _RESERVED_NAMES:
@@ -160,6 +173,21 @@ class CompileOptions:
             raise ErccError(f"--clock-mhz must be in (0, 1000], got {self.clock_mhz}")
         if isinstance(self.dsp_fraction, bool) or not 0 < self.dsp_fraction <= 1:
             raise ErccError(f"--dsp-fraction must be in (0, 1], got {self.dsp_fraction}")
+
+
+def check_precision_options(precision: str, given, layers=()) -> None:
+    """Fixed-point options (bit widths, rounding, overflow, segments) given with --precision float are an error.
+
+    `given` names the options the user set (CLI flags, config keys or API keywords), so a
+    default is never mistaken for a request; a per-layer weight_bits counts too.
+    """
+    if precision != "float":
+        return
+    named = [d for d in FIXED_ONLY if d in given]
+    named += [f"layer '{n}': weight_bits" for n, o in _layer_entries(layers) if o.weight_bits is not None]
+    if named:
+        flags = ", ".join(n if n.startswith("layer") else "--" + n.replace("_", "-") for n in named)
+        raise ErccError(f"{flags}: only meaningful with --precision fixed (the default), not with --precision float")
 
 
 def make_context() -> Context:
@@ -304,4 +332,4 @@ def compile_model(
 
         run_passes(ctx, imported.module, passes, done)
     with progress.step("emitting the HLS C++ kernel"):
-        return imported, emit_hls(imported.module)
+        return imported, emit_hls(imported.module, interface=options.interface, batch=options.batch)

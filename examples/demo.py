@@ -1,8 +1,9 @@
 """`make demo`: compile the bundled spoken-digit LSTM, C-simulate it, compare with onnxruntime.
 
-For each block size the kernel is written to out/, built with g++ and run on
-16 test utterances; its logits are compared with onnxruntime on the model it
-must compute (the original at K = 1, the block-circulant projection at K > 1).
+For each block size the kernel (16-bit fixed point, ercc's default) is written
+to out/, built with g++ and run on 16 test utterances; its logits are compared
+with onnxruntime on the float model it approximates (the original at K = 1, the
+block-circulant projection at K > 1): the difference is the quantization error.
 Projection alone costs accuracy at large K: `ercc admm` trains it back.
 """
 

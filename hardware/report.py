@@ -27,6 +27,10 @@ def format_table(report: dict) -> str:
         f"DSP-bound limit {report['dsp_bound_cycles_per_frame']:,} cycles/frame"
         f" (ratio to the estimate {report['dsp_bound_ratio']:.4f})",
     ]
+    if "interface" in report:
+        from ercc.hardware.interface_cost import format_interface
+
+        lines.append(format_interface(report["interface"]))
     if report.get("over_device"):
         lines.append(
             f"does NOT fit {report['device']}: {', '.join(report['over_device'])} over (the smallest schedule"

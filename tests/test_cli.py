@@ -106,7 +106,7 @@ def test_simulate_writes_onnxruntime_shapes(tmp_path):
     x = np.random.default_rng(0).standard_normal((2, 32, 13)).astype(np.float32)
     np.savez(inputs, x=x)
     out = tmp_path / "out.npz"
-    result = ercc("simulate", EXAMPLE, "--inputs", inputs, "-o", out)
+    result = ercc("simulate", EXAMPLE, "--inputs", inputs, "-o", out, "--precision", "float")
     assert result.returncode == 0, result.stderr
     import onnxruntime as ort
 

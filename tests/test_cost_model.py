@@ -182,11 +182,11 @@ def test_no_dataflow_when_two_processes_read_one_value(tmp_path):
 
     path = tmp_path / "bigru.onnx"
     make_gru_model(path, T=4, I=3, H=4, direction="bidirectional")
-    imported, kernel = compile_model(path, CompileOptions())
+    imported, kernel = compile_model(path, CompileOptions(precision="float"))
     top = next(op for op in imported.module.walk() if op.name == "func.func")
     assert DATAFLOW not in top.attributes and "#pragma HLS dataflow" not in kernel.source
     assert not estimate(imported.module, device("xcku060"), 200.0)["dataflow"]
     forward = tmp_path / "gru.onnx"
     make_gru_model(forward, T=4, I=3, H=4)
-    imported, kernel = compile_model(forward, CompileOptions())
+    imported, kernel = compile_model(forward, CompileOptions(precision="float"))
     assert "#pragma HLS dataflow" in kernel.source

@@ -34,7 +34,7 @@ def _feeds(model) -> dict[str, np.ndarray]:
 def test_bidirectional_matches_onnxruntime(tmp_path, cell, block_size):
     path = tmp_path / "m.onnx"
     model = MAKERS[cell](path, T=6, I=5, H=8, direction="bidirectional", initial_state=True)
-    options = CompileOptions(block_size=block_size)
+    options = CompileOptions(precision="float", block_size=block_size)
     imported, kernel = compile_model(path, options)
     maps = [op for op in imported.module.walk() if isinstance(op, rnn.MapOp)]
     assert len(maps) == 2  # one input path per direction

@@ -49,7 +49,7 @@ def test_per_layer_block_sizes_match_onnxruntime(stack, block_size, per_layer):
     """C simulation vs onnxruntime on the model projected layer by layer."""
     path, lstm, gru = stack
     layers = {name: {"block_size": k} for name, k in zip((lstm, gru), per_layer) if k is not None}
-    options = CompileOptions(block_size=block_size, layers=layers)
+    options = CompileOptions(precision="float", block_size=block_size, layers=layers)
     sizes = {lstm: options.block_size_of(lstm), gru: options.block_size_of(gru)}
     oracle = project_recurrent_weights(onnx.load(path), block_size, sizes)
     x = np.random.default_rng(1).standard_normal((2, 7, 6)).astype(np.float32)

@@ -114,14 +114,25 @@ def test_plugin_not_found_prints_the_absolute_path(gru, tmp_path, monkeypatch):
     user_error(result, f"{tmp_path / 'passes' / 'mine.py'}: pass plugin not found")
 
 
-def test_ignored_options_warn(gru, tmp_path):
-    result = ercc_cli(gru, "-o", tmp_path / "k.cpp", "--weight-bits", "8", "--act-bits", "8", "--part", "xczu9eg-ffvb1156-2-e")
+def test_fixed_point_options_with_float_are_an_error(gru, tmp_path):
+    out = tmp_path / "k.cpp"
+    result = ercc_cli(gru, "-o", out, "--precision", "float", "--weight-bits", "8", "--act-bits", "8")
+    user_error(result, "--weight-bits, --act-bits: only meaningful with --precision fixed")
+    assert not out.exists()
+    result = ercc_cli(gru, "-o", out, "--weight-bits", "8", "--part", "xczu9eg-ffvb1156-2-e")  # fixed: the default
     assert result.returncode == 0, result.stderr
     assert warnings(result) == [
-        "ercc: warning: --weight-bits/--act-bits only apply with --precision fixed; ignored with --precision float",
         "ercc: warning: --part xczu9eg-ffvb1156-2-e only applies to a Vitis HLS project (-o DIR/); ignored",
     ]
-    assert warnings(ercc_cli(gru, "-o", tmp_path / "k.cpp", "--precision", "fixed", "--weight-bits", "8")) == []
+    with pytest.raises(ErccError, match="--rounding: only meaningful with --precision fixed"):
+        ercc.compile(gru, precision="float", rounding="AP_TRN")
+
+
+def test_no_precision_option_writes_an_ap_fixed_kernel(gru, tmp_path):
+    assert ercc_cli(gru, "-o", tmp_path / "k.cpp").returncode == 0
+    source = (tmp_path / "k.cpp").read_text()
+    assert "#include <ap_fixed.h>" in source and "ap_fixed<16,6," in source
+    assert "ap_fixed" not in ercc.compile(gru, precision="float", record_ir=False).source
 
 
 def test_part_selects_its_device_or_warns(gru, tmp_path):

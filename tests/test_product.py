@@ -46,7 +46,7 @@ def gru(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def compiled(gru):
-    return ercc.compile(gru, block_size=K)
+    return ercc.compile(gru, block_size=K, precision="float")  # onnxruntime's semantics, as export-onnx's default
 
 
 @pytest.fixture(scope="module")
@@ -95,7 +95,8 @@ def test_predict_is_bit_identical_to_ercc_simulate(compiled, gru, batch, tmp_pat
     got = compiled.predict({"X": batch})
     assert got.keys() == {"Y", "Y_h"}
     np.savez(tmp_path / "in.npz", X=batch)
-    result = ercc_cli("simulate", gru, "--inputs", tmp_path / "in.npz", "-o", tmp_path / "out.npz", "--block-size", K)
+    result = ercc_cli("simulate", gru, "--inputs", tmp_path / "in.npz", "-o", tmp_path / "out.npz", "--block-size", K,
+                      "--precision", "float")
     assert result.returncode == 0, result.stderr
     with np.load(tmp_path / "out.npz") as expected:
         for name in ("Y", "Y_h"):
@@ -125,7 +126,7 @@ def test_export_onnx_matches_the_float_c_simulation(compiled, gru, batch, tmp_pa
 
 def test_bidirectional_gru_vitis_project_passes_make_csim(gru, compiled, tmp_path):
     prj = tmp_path / "prj"
-    result = ercc_cli(gru, "-o", f"{prj}/", "--block-size", K, "--clock-mhz", 250)
+    result = ercc_cli(gru, "-o", f"{prj}/", "--block-size", K, "--clock-mhz", 250, "--precision", "float")
     assert result.returncode == 0, result.stderr
     names = sorted(p.name for p in prj.iterdir())
     assert names == sorted(

@@ -44,7 +44,7 @@ def test_narrower_datapath_has_lower_sqnr(lstm):
 
 def test_report_needs_fixed_point(lstm):
     with pytest.raises(ErccError, match="needs --precision fixed"):
-        quantization_report(lstm, CompileOptions())
+        quantization_report(lstm, CompileOptions(precision="float"))
 
 
 def test_cli_writes_the_quantization_section(lstm, tmp_path):
@@ -63,7 +63,7 @@ def test_cli_writes_the_quantization_section(lstm, tmp_path):
         (["--precision", "fixed", "--rounding", "ROUND"], "--rounding must be one of"),
         (["--precision", "fixed", "--overflow", "AP_CLAMP"], "--overflow must be one of"),
         (["--precision", "fixed", "--segments", "100"], "--segments must be a power of two"),
-        (["--calib", "c.npz"], "--calib needs --precision fixed"),
+        (["--precision", "float", "--calib", "c.npz"], "--calib needs --precision fixed"),
         (["--precision", "fixed", "--weight-bits", "0"], "--weight-bits must be"),
     ],
 )

@@ -185,7 +185,7 @@ def matrix_errors(tmp_path_factory):
             }
             oracle_model = project_recurrent_weights(model, block_size) if block_size > 1 else model
             want = _oracle(oracle_model, variant.oracle, feeds)
-            got = simulate_arrays(path, feeds, CompileOptions(block_size=block_size))
+            got = simulate_arrays(path, feeds, CompileOptions(precision="float", block_size=block_size))
             for v in members:
                 prefix = f"{v.id.replace('-', '_')}__"
                 worst = 0.0

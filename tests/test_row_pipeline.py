@@ -73,7 +73,7 @@ def test_default_onnx_gru_keeps_its_ops():
     from ercc.compiler.pipeline import import_model, make_context, run_passes
 
     model = make_gru_model(None, T=3, I=4, H=8)
-    options = CompileOptions(block_size=4)
+    options = CompileOptions(precision="float", block_size=4)
     imported = import_model(model, options)
     run_passes(make_context(), imported.module, default_passes(options))
     scan = next(o for o in imported.module.walk() if o.name == "rnn.scan")

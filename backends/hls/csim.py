@@ -76,7 +76,7 @@ def driver_source(kernel: EmittedKernel) -> str:
             f"    for (long j = 0; j < {p.size}; j++) csim_port{i}[j] = ({p.ctype})csim_buf[j];",
         ]
     args = ", ".join(f"csim_port{i}" for i in range(len(ports)))
-    lines.append(f"    {kernel.top}({args});")
+    lines.append(f"    {kernel.entry}({args});")
     for i, p in enumerate(kernel.outputs, start=len(kernel.inputs)):
         lines += [
             f"    for (long j = 0; j < {p.size}; j++) csim_buf[j] = (float)csim_port{i}[j];",

@@ -44,6 +44,12 @@ class EmittedKernel:
     inputs: list[KernelPort]
     outputs: list[KernelPort]
     tables: WeightTables = field(default_factory=WeightTables)
+    entry: str = ""  # the flat-array datapath function (the top itself with --interface array)
+    interface: str = "array"  # array | axis | m_axi (backends/hls/interface.py)
+    batch: int = 1  # axis/m_axi: the sequences a call carries at most (tripcount, m_axi depth)
+    prelude: list[str] = field(default_factory=list)  # includes and types the top's declaration needs
+    prototype: str = ""  # the top function's declaration
+
 
     @property
     def weights_file(self) -> str:
@@ -70,3 +76,7 @@ class EmittedKernel:
         header = f"{PurePath(kernel_file).stem}_weights.h"
         source = self.source.replace(f'#include "{self.weights_file}"', f'#include "{header}"', 1)
         return {header: self.weights, kernel_file: source}
+
+    def __post_init__(self) -> None:
+        if not self.entry:
+            object.__setattr__(self, "entry", self.top)

@@ -49,7 +49,7 @@ def entry_source(kernel: EmittedKernel) -> str:
         lines.append(f"    for (long j = 0; j < {p.size}; j++) csim_port{i}[j] = ({p.ctype})src[{offset} + j];")
         offset += p.size
     args = ", ".join(f"csim_port{i}" for i in range(len(ports)))
-    lines.append(f"    {kernel.top}({args});")
+    lines.append(f"    {kernel.entry}({args});")
     offset = 0
     for i, p in enumerate(kernel.outputs, start=len(kernel.inputs)):
         lines.append(f"    for (long j = 0; j < {p.size}; j++) dst[{offset} + j] = (float)csim_port{i}[j];")

@@ -18,6 +18,8 @@ class HLSTarget(Target):
     """Writes the Vitis-HLS-style C++ kernel of a lowered module."""
 
     name = "hls-cpp"
+    interface: str = "array"  # `-t 'hls-cpp{interface=axis batch=4}'`: the top function's ports
+    batch: int = 1
 
     def emit(self, ctx: Context, module: ModuleOp, output: IO[str]) -> None:
-        output.write(emit_hls(module).single_file())
+        output.write(emit_hls(module, interface=self.interface, batch=self.batch).single_file())

@@ -139,7 +139,7 @@ def test_reference_equals_csim_sweep(kernels, cfg, scale, seed):
 
 
 def _float_reference(path: Path, xs: list[np.ndarray], block: int = 1) -> list[np.ndarray]:
-    imported, _ = compile_model(path, CompileOptions(block_size=block))
+    imported, _ = compile_model(path, CompileOptions(precision="float", block_size=block))
     return ReferenceExecutor(imported.module).run_batch(xs)
 
 
@@ -156,7 +156,7 @@ def test_16_bits_is_within_1e_2_of_float(kernels, cfg):
 @pytest.mark.parametrize("block", [1, 8])
 def test_float_reference_matches_float_csim(kernels, block):
     cfg = Config("lstm", 16, 16)
-    imported, kernel = compile_model(kernels.path(cfg), CompileOptions(block_size=block))
+    imported, kernel = compile_model(kernels.path(cfg), CompileOptions(precision="float", block_size=block))
     program = build_csim(kernel)
     xs = _inputs(program, 1.0, 3)
     for g, w in zip(program.run(xs), ReferenceExecutor(imported.module).run_batch(xs)):

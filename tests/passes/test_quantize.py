@@ -18,7 +18,7 @@ from models import make_gru_model, make_lstm_model, make_rnn_model
 def _quantized(tmp_path, make, block_size, **q):
     path = tmp_path / "m.onnx"
     make(path, H=8, I=8, T=4, seed=block_size)
-    options = CompileOptions(block_size=block_size)
+    options = CompileOptions(precision="float", block_size=block_size)
     imported = import_model(path, options)
     # The fixed pipeline quantizes before hoist-input-path (rnn.map is not quantized yet).
     passes = [p for p in default_passes(options) if p.name != "hoist-input-path"]

@@ -21,6 +21,9 @@ func.func @ercc_kernel(%x: tensor<3x4xf32>) -> tensor<3x4xf32> attributes {ercc.
 // CHECK-NEXT:      const data_t x[12],  // x: [3, 4]
 // CHECK-NEXT:      data_t y[12]  // y: [3, 4]
 // CHECK-NEXT:  ) {
+// CHECK-NEXT:    #pragma HLS INTERFACE ap_memory port=x
+// CHECK-NEXT:    #pragma HLS INTERFACE ap_memory port=y
+// CHECK-NEXT:    #pragma HLS INTERFACE ap_ctrl_hs port=return
 // CHECK-NEXT:    #pragma HLS array_partition variable=c_w cyclic factor=4 dim=1
 // The recurrence: states initialised once, a time loop with a static bound.
 // CHECK:         scan{{[0-9]+}}_t: for (int t = 0; t < 3; t++) {
