@@ -136,4 +136,4 @@ def test_a_kernel_file_is_written_with_its_own_weights_header(tmp_path):
         assert run([str(tmp_path / "m.onnx"), "-o", str(tmp_path / f"k{k}.cpp"), "--block-size", str(k)]) == 0
     assert sorted(p.name for p in tmp_path.glob("k*")) == ["k2.cpp", "k2_weights.h", "k4.cpp", "k4_weights.h"]
     assert '#include "k4_weights.h"' in (tmp_path / "k4.cpp").read_text()
-    assert "static const float" in (tmp_path / "k4_weights.h").read_text()
+    assert "static const int16_t" in (tmp_path / "k4_weights.h").read_text()  # fixed point by default: raw bits
