@@ -70,14 +70,14 @@ def _check_data(model: onnx.ModelProto, arrays: dict[str, np.ndarray], path: Pat
     """The arrays must feed the graph (training's own checks) and hold enough samples."""
     import argparse
 
-    from ercc.training.cli import load_dataset
+    from ercc.training.cli import load_arrays
 
     args = argparse.Namespace(batch_axis=0, batch_size=32, labels_key=labels_key)
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp) / path.name
         tmp_path.write_bytes(_npz_bytes(arrays))
         try:
-            load_dataset(tmp_path, model, args)
+            load_arrays(tmp_path, model, args)
         except ErccError as e:
             raise ErccError(e.reason, file=str(path)) from None
 
