@@ -88,7 +88,7 @@ def test_range_format():
 @pytest.mark.parametrize(
     "options,message",
     [
-        ({"calib": "x.npz"}, "--calib needs --precision fixed"),
+        ({"precision": "float", "calib": "x.npz"}, "--calib needs --precision fixed"),
         ({"precision": "fixed", "rounding": "RND"}, "--rounding must be one of"),
         ({"precision": "fixed", "overflow": "AP_CLAMP"}, "--overflow must be one of"),
         ({"precision": "fixed", "segments": 48}, "--segments must be a power of two"),
