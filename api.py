@@ -73,7 +73,7 @@ def parse_pipeline(spec: str):
     """
     from xdsl.passes import PassPipeline
 
-    from ercc.compiler.errors import ErccError
+    from ercc.errors import ErccError
 
     try:
         return list(PassPipeline.parse_spec(available_passes(), spec).passes)
@@ -97,7 +97,7 @@ def load_pass_plugin(path_or_module: str) -> list[str]:
 
     from xdsl.passes import ModulePass
 
-    from ercc.compiler.errors import ErccError
+    from ercc.errors import ErccError
 
     if path_or_module.endswith(".py") or os.sep in path_or_module:
         path = Path(path_or_module)

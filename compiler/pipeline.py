@@ -17,7 +17,7 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass, PassPipeline
 from xdsl.utils.exceptions import DiagnosticException, PassFailedException, VerifyException
 
-from ercc.compiler.errors import ErccError
+from ercc.errors import ErccError
 from ercc.dialects.circ import CIRC
 from ercc.dialects.fix import FIX
 from ercc.dialects.rnn import RNN

@@ -42,7 +42,7 @@ def is_project_path(path: str | os.PathLike) -> bool:
 
 def output_kind(path: str | os.PathLike) -> str:
     """"project" or "kernel" for an -o path; anything else is ambiguous and an error."""
-    from ercc.compiler.errors import ErccError
+    from ercc.errors import ErccError
 
     if is_project_path(path):
         return "project"
@@ -217,7 +217,7 @@ def project_files(compiled, part: str, clock_mhz: float) -> dict[str, str]:
     """File name → text of the whole project (golden outputs from the shared-library C simulation)."""
     from ercc.backends.hls.ap_types import find_ap_types
     from ercc.compiler import progress
-    from ercc.compiler.errors import ErccError
+    from ercc.errors import ErccError
 
     kernel: EmittedKernel = compiled.kernel
     top = kernel.top
@@ -250,7 +250,7 @@ def write_project(
     compiled, directory: str | os.PathLike, *, part: str, clock_mhz: float
 ) -> Path:
     """Write the project's files into `directory`, each atomically; other files there stay."""
-    from ercc.compiler.errors import ErccError
+    from ercc.errors import ErccError
     from ercc.compiler.output import write_text_atomically
 
     if clock_mhz <= 0:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from ercc.compiler.errors import ErccError
+from ercc.errors import ErccError
 
 
 class _Parser(argparse.ArgumentParser):

@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import onnx
 
-from ercc.compiler.errors import ErccError
+from ercc.errors import ErccError
 from ercc.exploration import cache as cache_mod
 from ercc.exploration import study as study_mod
 from ercc.exploration.results import ExploreResult, dominates, merit, pareto

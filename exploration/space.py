@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import onnx
 
-from ercc.compiler.errors import ErccError
+from ercc.errors import ErccError
 from ercc.compiler.pipeline import FIXED_BITS
 
 BLOCK_SIZES = (1, 2, 4, 8, 16)

@@ -31,12 +31,12 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.ir import Block, Operation, Region, SSAValue
 
-from ercc.compiler.errors import ErccError, node_label
+from ercc.errors import ErccError, node_label
 from ercc.dialects import rnn
 from ercc.dialects.constants import dense_constant
 from ercc.dialects.fix import quantizers_attr
 from ercc.dialects.rnn import ActivationAttr, ActivationKind, Direction, shape_of
-from ercc.frontends.canonicalize import CanonicalModel, canonicalize
+from ercc.frontends.canonicalize import CanonicalModel, canonicalize, prepare
 from ercc.frontends.quantized import QuantizedModel
 from ercc.frontends.signature import TensorSpec, attr
 
@@ -67,7 +67,15 @@ def import_onnx(
     `keep_quantizers=False` (--requantize) imports a quantization-aware model's
     quantized LSTMs as float LSTMs over their dequantized weights.
     """
-    canonical = canonicalize(path, seq_len)
+    model, file, found = prepare(path)
+    try:
+        canonical = canonicalize(model, file, seq_len, found)
+    except ErccError:
+        # An operator ercc cannot convert is the real cause of most shape and axis errors.
+        node = first_unsupported_node(model)
+        if node is not None:
+            raise unsupported_operator(node, file) from None
+        raise
     if not keep_quantizers:
         canonical.quantized.layers.clear()
     module = _Importer(canonical).build(top)

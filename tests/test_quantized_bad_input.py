@@ -15,7 +15,7 @@ import pytest
 from onnx import helper, numpy_helper
 
 import ercc
-from ercc.compiler.errors import ErccError
+from ercc.errors import ErccError
 
 T, I, H = 4, 3, 4
 QONNX = "qonnx.custom_op.general"

@@ -26,7 +26,7 @@ import onnx
 import torch
 from rich.console import Console
 
-from ercc.compiler.errors import EXIT_USER, ErccError
+from ercc.errors import EXIT_USER, ErccError
 from ercc.training.data import ArrayData, Objective, holdout
 from ercc.training.fit import fit, make_progress, resolve_device
 from ercc.training.onnx_model import OnnxModule, write_back

@@ -19,7 +19,7 @@ import torch
 from onnx import numpy_helper
 from torch import nn
 
-from ercc.compiler.errors import ErccError, node_label
+from ercc.errors import ErccError, node_label
 
 Values = list[torch.Tensor | None]
 
