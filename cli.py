@@ -21,8 +21,8 @@ from collections.abc import Callable, Sequence
 
 from ercc import __version__
 from ercc.compiler import progress
-from ercc.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USER, ErccError
 from ercc.compiler.pipeline import INTERFACES, PRECISIONS, CompileOptions
+from ercc.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USER, ErccError
 
 
 class _OneLineParser(argparse.ArgumentParser):

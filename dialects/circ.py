@@ -10,6 +10,8 @@ complex bins per block.
 
 from __future__ import annotations
 
+from ercc.dialects.traits import Reduction
+from ercc.numerics.circulant import block_grid
 from xdsl.dialects.builtin import (
     ArrayAttr,
     DenseIntOrFPElementsAttr,
@@ -19,9 +21,9 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Attribute, Dialect, ParametrizedAttribute, SSAValue, TypeAttribute
 from xdsl.irdl import (
     IRDLOperation,
+    ParsePropInAttrDict,
     base,
     irdl_attr_definition,
-    ParsePropInAttrDict,
     irdl_op_definition,
     operand_def,
     opt_prop_def,
@@ -33,8 +35,6 @@ from xdsl.parser import AttrParser
 from xdsl.printer import Printer
 from xdsl.traits import ConstantLike, Pure
 from xdsl.utils.exceptions import VerifyException
-
-from ercc.numerics.circulant import block_grid
 
 
 def _is_power_of_two(k: int) -> bool:
@@ -197,7 +197,7 @@ class MatVecOp(IRDLOperation):
     weight = operand_def(BlockCirculantType)
     input = operand_def(base(TensorType))
     result = result_def(base(TensorType))
-    traits = traits_def(Pure())
+    traits = traits_def(Pure(), Reduction())
     assembly_format = "$weight `,` $input attr-dict `:` type($weight) `,` type($input) `->` type($result)"
 
     def __init__(self, weight: SSAValue, x: SSAValue):
@@ -282,7 +282,7 @@ class FreqMacOp(IRDLOperation):
     input = operand_def(SpectrumType)
     result = result_def(SpectrumType)
     accumulator = opt_prop_def(Attribute)
-    traits = traits_def(Pure())
+    traits = traits_def(Pure(), Reduction())
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$weight `,` $input attr-dict `:` type($weight) `,` type($input) `->` type($result)"
 

@@ -16,29 +16,28 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import onnx
+from ercc.dialects import rnn
+from ercc.dialects.constants import dense_constant
+from ercc.dialects.fix import quantizers_attr
+from ercc.dialects.rnn import ActivationAttr, ActivationKind, Direction, shape_of
+from ercc.errors import ErccError, node_label
+from ercc.frontends.canonicalize import CanonicalModel, canonicalize, prepare
+from ercc.frontends.quantized import QuantizedModel
+from ercc.frontends.signature import TensorSpec, attr
 from onnx import numpy_helper
 from xdsl.builder import Builder, InsertPoint
 from xdsl.dialects import arith, func
 from xdsl.dialects.builtin import (
     ArrayAttr,
+    DenseIntOrFPElementsAttr,
     FunctionType,
     ModuleOp,
     StringAttr,
-    DenseIntOrFPElementsAttr,
     TensorType,
     f32,
     i32,
 )
 from xdsl.ir import Block, Operation, Region, SSAValue
-
-from ercc.errors import ErccError, node_label
-from ercc.dialects import rnn
-from ercc.dialects.constants import dense_constant
-from ercc.dialects.fix import quantizers_attr
-from ercc.dialects.rnn import ActivationAttr, ActivationKind, Direction, shape_of
-from ercc.frontends.canonicalize import CanonicalModel, canonicalize, prepare
-from ercc.frontends.quantized import QuantizedModel
-from ercc.frontends.signature import TensorSpec, attr
 
 __all__ = ["ImportedModel", "TensorSpec", "import_onnx"]
 

@@ -12,9 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import onnx
-from onnx import shape_inference
-
 from ercc.errors import ErccError
+from onnx import shape_inference
 
 RECURRENT_OPS = ("LSTM", "GRU", "RNN")
 

@@ -11,25 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ercc.dialects import circ, fix, rnn
+from ercc.dialects.sched import LOOP, PARTITION, LoopScheduleAttr, PartitionAttr
+from ercc.dialects.traits import Elementwise
 from xdsl.context import Context
 from xdsl.dialects import arith
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
-
-from ercc.dialects import circ, fix, rnn
-from ercc.dialects.sched import LOOP, PARTITION, LoopScheduleAttr, PartitionAttr
-
-_ELEMENTWISE = (
-    rnn.AddOp,
-    rnn.SubOp,
-    rnn.MulOp,
-    rnn.ActivationOp,
-    rnn.ClampOp,
-    circ.RFFTOp,
-    circ.IRFFTOp,
-)
 
 
 def _reduction(op: Operation) -> tuple[int, SSAValue] | None:
@@ -86,5 +76,5 @@ class LoopSchedule(ModulePass):
                 unroll = min(trip, self.max_unroll)
                 inner.attributes[LOOP] = LoopScheduleAttr(1, unroll)
                 _partition(weight, unroll)
-            elif isinstance(inner, _ELEMENTWISE):
+            elif inner.has_trait(Elementwise) or isinstance(inner, circ.RFFTOp | circ.IRFFTOp):
                 inner.attributes[LOOP] = LoopScheduleAttr(1, 1)

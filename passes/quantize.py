@@ -32,21 +32,24 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from ercc.dialects import circ, rnn
+from ercc.dialects.constants import dense_values
+from ercc.dialects.fix import ConstOp, FixedType, raw_dense_attr
+from ercc.dialects.traits import Reduction
+from ercc.numerics.calibration import range_format, recorded_range
+from ercc.numerics.fixed import FixedFormat, FixedFormatError, format_problem, from_float
 from xdsl.context import Context
-from xdsl.dialects import arith, func, builtin
+from xdsl.dialects import arith, builtin, func
 from xdsl.dialects.builtin import ArrayAttr, DenseIntOrFPElementsAttr, Float32Type, ModuleOp, TensorType
 from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.rewriter import Rewriter
 from xdsl.utils.exceptions import PassFailedException
 
-from ercc.dialects import circ, rnn
-from ercc.dialects.constants import dense_values
-from ercc.numerics.calibration import range_format, recorded_range
-from ercc.dialects.fix import ConstOp, FixedType, raw_dense_attr
-from ercc.numerics.fixed import FixedFormat, FixedFormatError, format_problem, from_float
 
-_ACC_OPS = (rnn.MatVecOp, rnn.MatMulOp, rnn.GemmOp, circ.MatVecOp, circ.IRFFTOp)
+def _accumulates(op: Operation) -> bool:
+    """Its tensor result is a sum of products (a reduction, or an inverse FFT): it gets the accumulator format."""
+    return op.has_trait(Reduction) or isinstance(op, circ.IRFFTOp)
 
 
 def weight_format(values: np.ndarray, bits: int, rnd: str, sat: str) -> FixedFormat:
@@ -121,7 +124,7 @@ class Quantize(ModulePass):
                     el = FixedType.from_format(self._spectrum_format(o, t))
                     rewriter.replace_value_with_new_type(res, circ.SpectrumType(t.blocks.data, t.block.data, el))
                 else:
-                    retype(res, acc if isinstance(o, _ACC_OPS) else act)
+                    retype(res, acc if _accumulates(o) else act)
             if isinstance(o, circ.RFFTOp | circ.IRFFTOp) and o.twiddle is None:
                 self._fft_formats(o)
             if isinstance(o, circ.FreqMacOp) and o.accumulator is None:
