@@ -20,9 +20,6 @@ imaginary parts share the format). The arithmetic is
 from __future__ import annotations
 
 import numpy as np
-from ercc.dialects.traits import Elementwise
-from ercc.numerics.fixed import OVERFLOW_MODES, QUANTIZATION_MODES, FixedFormat, format_problem
-from ercc.numerics.quantizer import Quantizer
 from xdsl.dialects.builtin import (
     BytesAttr,
     DenseIntOrFPElementsAttr,
@@ -57,6 +54,10 @@ from xdsl.printer import Printer
 from xdsl.traits import ConstantLike, Pure
 from xdsl.utils.exceptions import VerifyException
 from xdsl.utils.str_enum import StrEnum
+
+from ercc.dialects.traits import Elementwise
+from ercc.numerics.fixed import OVERFLOW_MODES, QUANTIZATION_MODES, FixedFormat, fitting_format, format_problem
+from ercc.numerics.quantizer import Quantizer
 
 _SIGNEDNESS = ("signed", "unsigned")
 
@@ -199,12 +200,7 @@ def coefficient_format(value: float, like: FixedFormat) -> FixedFormat:
     `like`'s width and modes, and the fewest integer bits whose range holds the
     value (the emitter and the reference executor both quantize with it).
     """
-    m = abs(float(value))
-    for i in range(like.width + 1):
-        fmt = FixedFormat(like.width, i, True, like.rnd, like.sat)
-        if -fmt.min >= m and fmt.max >= m - fmt.lsb / 2:
-            return fmt
-    return FixedFormat(like.width, like.width, True, like.rnd, like.sat)
+    return fitting_format(abs(float(value)), like.width, like.rnd, like.sat)
 
 
 def fixed_element(t: Attribute) -> FixedType | None:

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 import numpy as np
-from ercc.dialects.traits import Elementwise, Reduction, StaticShapes
 from xdsl.dialects.builtin import (
     ArrayAttr,
     BoolAttr,
@@ -44,7 +43,6 @@ from xdsl.irdl import (
     irdl_attr_definition,
     irdl_op_definition,
     operand_def,
-    opt_attr_def,
     opt_operand_def,
     opt_prop_def,
     prop_def,
@@ -59,6 +57,8 @@ from xdsl.printer import Printer
 from xdsl.traits import HasParent, IsTerminator, Pure, RecursiveMemoryEffect
 from xdsl.utils.exceptions import VerifyException
 from xdsl.utils.str_enum import StrEnum
+
+from ercc.dialects.traits import Elementwise, Reduction, StaticShapes
 
 AnyTensor = base(TensorType)
 

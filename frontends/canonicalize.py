@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 
 import onnx
 import onnxscript.optimizer
+from google.protobuf.message import DecodeError
+
 from ercc.errors import ErccError, node_label
 from ercc.frontends import checks, quantized, signature
 from ercc.frontends.signature import TensorSpec
-from google.protobuf.message import DecodeError
 
 
 @dataclass

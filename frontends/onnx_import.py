@@ -16,14 +16,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import onnx
-from ercc.dialects import rnn
-from ercc.dialects.constants import dense_constant
-from ercc.dialects.fix import quantizers_attr
-from ercc.dialects.rnn import ActivationAttr, ActivationKind, Direction, shape_of
-from ercc.errors import ErccError, node_label
-from ercc.frontends.canonicalize import CanonicalModel, canonicalize, prepare
-from ercc.frontends.quantized import QuantizedModel
-from ercc.frontends.signature import TensorSpec, attr
 from onnx import numpy_helper
 from xdsl.builder import Builder, InsertPoint
 from xdsl.dialects import arith, func
@@ -38,6 +30,16 @@ from xdsl.dialects.builtin import (
     i32,
 )
 from xdsl.ir import Block, Operation, Region, SSAValue
+
+from ercc.dialects import rnn
+from ercc.dialects.constants import dense_constant
+from ercc.dialects.fix import quantizers_attr
+from ercc.dialects.rnn import ActivationAttr, ActivationKind, Direction, shape_of
+from ercc.errors import ErccError, node_label
+from ercc.frontends.canonicalize import CanonicalModel, canonicalize, prepare
+from ercc.frontends.quantized import QuantizedModel
+from ercc.frontends.signature import TensorSpec, attr
+from ercc.numerics.intmath import ceil_div
 
 __all__ = ["ImportedModel", "TensorSpec", "import_onnx"]
 
@@ -678,10 +680,10 @@ def _slice_window(dim: int, start: int, end: int, step: int) -> tuple[int, int]:
     end = end + dim if end < 0 else end
     if step > 0:
         start, end = min(max(start, 0), dim), min(max(end, 0), dim)
-        count = max(0, -(-(end - start) // step))
+        count = max(0, ceil_div(end - start, step))
     else:
         start, end = min(max(start, 0), dim - 1), min(max(end, -1), dim - 1)
-        count = max(0, -(-(start - end) // -step))
+        count = max(0, ceil_div(start - end, -step))
     return start, count
 
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import onnx
-from ercc.errors import ErccError
 from onnx import shape_inference
+
+from ercc.errors import ErccError
 
 RECURRENT_OPS = ("LSTM", "GRU", "RNN")
 

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ercc.dialects import circ, fix, rnn
-from ercc.dialects.sched import LOOP, PARTITION, LoopScheduleAttr, PartitionAttr
-from ercc.dialects.traits import Elementwise
 from xdsl.context import Context
 from xdsl.dialects import arith
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
+
+from ercc.dialects import circ, fix, rnn
+from ercc.dialects.sched import LOOP, PARTITION, LoopScheduleAttr, PartitionAttr
+from ercc.dialects.traits import Elementwise
 
 
 def _reduction(op: Operation) -> tuple[int, SSAValue] | None:

@@ -32,12 +32,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from ercc.dialects import circ, rnn
-from ercc.dialects.constants import dense_values
-from ercc.dialects.fix import ConstOp, FixedType, raw_dense_attr
-from ercc.dialects.traits import Reduction
-from ercc.numerics.calibration import range_format, recorded_range
-from ercc.numerics.fixed import FixedFormat, FixedFormatError, format_problem, from_float
 from xdsl.context import Context
 from xdsl.dialects import arith, builtin, func
 from xdsl.dialects.builtin import ArrayAttr, DenseIntOrFPElementsAttr, Float32Type, ModuleOp, TensorType
@@ -45,6 +39,13 @@ from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.rewriter import Rewriter
 from xdsl.utils.exceptions import PassFailedException
+
+from ercc.dialects import circ, rnn
+from ercc.dialects.constants import dense_values
+from ercc.dialects.fix import ConstOp, FixedType, raw_dense_attr
+from ercc.dialects.traits import Reduction
+from ercc.numerics.calibration import range_format, recorded_range
+from ercc.numerics.fixed import FixedFormat, FixedFormatError, fitting_format, format_problem, from_float
 
 
 def _accumulates(op: Operation) -> bool:
@@ -54,12 +55,7 @@ def _accumulates(op: Operation) -> bool:
 
 def weight_format(values: np.ndarray, bits: int, rnd: str, sat: str) -> FixedFormat:
     """The `bits`-wide signed format with the fewest integer bits whose range holds every value."""
-    m = float(np.max(np.abs(values))) if values.size else 0.0
-    for i in range(0, bits + 1):
-        fmt = FixedFormat(bits, i, True, rnd, sat)
-        if -fmt.min >= m and fmt.max >= m - fmt.lsb / 2:
-            return fmt
-    return FixedFormat(bits, bits, True, rnd, sat)
+    return fitting_format(float(np.max(np.abs(values))) if values.size else 0.0, bits, rnd, sat)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from ercc.numerics.intmath import ceil_div
+
 Batch = tuple[tuple[torch.Tensor, ...], torch.Tensor]
 Forward = Callable[[nn.Module, tuple[torch.Tensor, ...]], torch.Tensor]
 
@@ -43,7 +45,7 @@ class ArrayData:
 
     @property
     def steps_per_epoch(self) -> int:
-        return len(self) // self.batch_size if self.full_batches else -(-len(self) // self.batch_size)
+        return len(self) // self.batch_size if self.full_batches else ceil_div(len(self), self.batch_size)
 
     @property
     def classification(self) -> bool:
