@@ -202,7 +202,8 @@ def _located(path: str, run: Callable):
     try:
         return run()
     except ErccError as e:
-        raise e.with_file(path)
+        e.with_file(path)
+        raise
 
 
 def _export_onnx_command(argv: Sequence[str]) -> int:

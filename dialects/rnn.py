@@ -75,7 +75,7 @@ LENGTHS_TYPE = TensorType(i32, [1])
 
 
 def _check_lengths(op: IRDLOperation) -> None:
-    lengths = getattr(op, "lengths")
+    lengths = op.lengths
     if lengths is not None and lengths.type != LENGTHS_TYPE:
         raise VerifyException(f"lengths must be {LENGTHS_TYPE}, got {lengths.type}")
 
@@ -274,10 +274,10 @@ class RecurrentLayerOp(IRDLOperation):
             raise VerifyException(f"W must have shape {[D, gates * H, I]}, got {list(shape_of(W))}")
         if shape_of(R) != (D, gates * H, H):
             raise VerifyException(f"R must have shape {[D, gates * H, H]}, got {list(shape_of(R))}")
-        B = getattr(self, "B")
+        B = self.B
         if B is not None and shape_of(B) != (D, 2 * gates * H):
             raise VerifyException(f"B must have shape {[D, 2 * gates * H]}, got {list(shape_of(B))}")
-        h0 = getattr(self, "initial_h")
+        h0 = self.initial_h
         if h0 is not None and shape_of(h0) != (D, 1, H):
             raise VerifyException(f"initial_h must have shape {[D, 1, H]}, got {list(shape_of(h0))}")
         T = xs[0]

@@ -59,7 +59,7 @@ class Config:
                 "act_bits": self.act_bits, "dsp_fraction": self.dsp_fraction}
 
     @classmethod
-    def from_params(cls, params: Mapping) -> "Config":
+    def from_params(cls, params: Mapping) -> Config:
         ks = tuple(sorted((name[2:], int(v)) for name, v in params.items() if name.startswith("k:")))
         return cls(ks, int(params["weight_bits"]), int(params["act_bits"]), float(params["dsp_fraction"]))
 

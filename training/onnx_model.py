@@ -11,7 +11,7 @@ compiler later reads, stacked as (directions, gates·hidden, in).
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import onnx
