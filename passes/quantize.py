@@ -5,16 +5,27 @@ whose element type is f32 gets a `!fix.fixed<...>` element type chosen by its
 tensor class; the formats live in the types, so the emitter and the reference
 executor read the same quantization points from the IR:
 
-| class | values | format |
-|---|---|---|
-| weight | `arith.constant` tensors (dense matrices, biases) other than scan initial states, `circ.const`, `circ.freq_const` | `weight-bits` wide, integer bits the fewest that hold the tensor's largest magnitude |
-| accumulator | results of `rnn.matvec`, `rnn.matmul`, `rnn.gemm`, `circ.matvec`, `circ.irfft` (gate pre-activations before bias) | `acc-bits`, `acc-int-bits` |
-| spectrum | `circ.rfft` results (complex, re and im share the format) | the input's format grown by log2 k bits (width and integer bits): one bit per butterfly stage, so no overflow |
-| spectrum | `circ.freq_mac` results | `acc-bits + log2 k`, `acc-int-bits + log2 k` (bins reach k times the time-domain magnitude) |
-| FFT stages | `stages` property of `circ.rfft` / `circ.irfft`: butterfly stages 1..L-1 | the FFT's input format plus s bits (width and integer bits) at stage s |
-| MAC accumulator | `accumulator` property of `circ.freq_mac` | exact: a product's fraction bits, integer bits for q complex products (no rounding, no overflow, any summation order) |
-| twiddle | `twiddle` property of `circ.rfft` / `circ.irfft` | `twiddle-bits` wide (default 18, a DSP48 port), 1 integer bit |
-| activation | everything else: kernel inputs and outputs, states, gates, initial states | `act-bits`, `act-int-bits` |
+- weight: `arith.constant` tensors (dense matrices, biases) other than scan
+  initial states, `circ.const`, `circ.freq_const`: `weight-bits` wide, integer
+  bits the fewest that hold the tensor's largest magnitude;
+- accumulator: results of `Reduction` ops (`rnn.matvec`, `rnn.matmul`,
+  `rnn.gemm`, `circ.matvec`) and `circ.irfft` (gate pre-activations before
+  bias): `acc-bits`, `acc-int-bits`;
+- spectrum, `circ.rfft` results (complex, re and im share the format): the
+  input's format grown by log2 k bits (width and integer bits), one bit per
+  butterfly stage, so no overflow;
+- spectrum, `circ.freq_mac` results: `acc-bits + log2 k`, `acc-int-bits + log2 k`
+  (bins reach k times the time-domain magnitude);
+- FFT stages, the `stages` property of `circ.rfft` / `circ.irfft` (butterfly
+  stages 1..L-1): the FFT's input format plus s bits (width and integer bits)
+  at stage s;
+- MAC accumulator, the `accumulator` property of `circ.freq_mac`: exact, a
+  product's fraction bits and integer bits for q complex products (no
+  rounding, no overflow, any summation order);
+- twiddle, the `twiddle` property of `circ.rfft` / `circ.irfft`: `twiddle-bits`
+  wide (default 18, a DSP48 port), 1 integer bit;
+- activation, everything else (kernel inputs and outputs, states, gates,
+  initial states): `act-bits`, `act-int-bits`.
 
 Every format uses the pass's `rounding` and `overflow` modes (AP_RND and
 AP_SAT by default: a 16-bit cell state that wraps ruins an LSTM).
