@@ -1,4 +1,5 @@
-# ercc: `make demo` compiles and C-simulates the bundled example; `make test` runs every test.
+# ercc: `make demo` compiles and C-simulates the bundled example; `make test` checks the import
+# layers (lint-imports) and the lint rules (ruff), then runs every test.
 VENV   ?= .venv
 PYTHON ?= python3
 BIN     = $(VENV)/bin
@@ -27,6 +28,8 @@ demo: $(VENV)/.core
 	$(BIN)/python examples/demo.py
 
 test: $(VENV)/.test
+	$(BIN)/lint-imports
+	$(BIN)/ruff check .
 	$(BIN)/pytest -q -n auto
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/lit -v tests/filecheck
 

@@ -1,5 +1,5 @@
 """`python -m ercc` is the `ercc` command."""
 
-from ercc.compiler.cli import main
+from ercc.cli import main
 
 main()

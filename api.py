@@ -73,7 +73,7 @@ def parse_pipeline(spec: str):
     """
     from xdsl.passes import PassPipeline
 
-    from ercc.compiler.errors import ErccError
+    from ercc.errors import ErccError
 
     try:
         return list(PassPipeline.parse_spec(available_passes(), spec).passes)
@@ -97,7 +97,7 @@ def load_pass_plugin(path_or_module: str) -> list[str]:
 
     from xdsl.passes import ModulePass
 
-    from ercc.compiler.errors import ErccError
+    from ercc.errors import ErccError
 
     if path_or_module.endswith(".py") or os.sep in path_or_module:
         path = Path(path_or_module)
@@ -250,6 +250,7 @@ def weight_report(module, block_size: int) -> dict[str, Any]:
     from xdsl.dialects.builtin import TensorType
 
     from ercc.dialects import circ, rnn
+    from ercc.numerics.circulant import block_grid
     from ercc.passes.fuse_gate_macs import GATE_ROWS
 
     def nbytes(element_type) -> int:
@@ -264,7 +265,7 @@ def weight_report(module, block_size: int) -> dict[str, Any]:
     matrices = []
 
     def entry(scan_index: int, rows: int, cols: int, k: int, el) -> None:
-        p, q = -(-rows // k), -(-cols // k)
+        p, q = block_grid(rows, cols, k)
         b = nbytes(el)
         circulant = p * q * k
         matrices.append(

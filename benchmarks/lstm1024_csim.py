@@ -43,7 +43,7 @@ from lstm1024_schedule import I, T, build_model  # noqa: E402
 from ercc.backends.hls.gxx import compile_cost  # noqa: E402
 from ercc.backends.hls.kernel import EmittedKernel  # noqa: E402
 
-_PREDICT = """
+_PREDICT = f"""
 import json, sys, time
 import numpy as np
 import ercc
@@ -58,7 +58,7 @@ t3 = time.perf_counter()
 np.savez(sys.argv[4], **y1)
 same = all(np.array_equal(y1[k], y2[k]) for k in y1)
 print(json.dumps({{"compile": t1 - t0, "first": t2 - t1, "second": t3 - t2, "same": same}}))
-""".format(T=T)
+"""
 
 
 def measure(cmd: list[str], env: dict[str, str], cwd: Path | None = None) -> tuple[float, float, str]:

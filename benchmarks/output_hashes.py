@@ -35,7 +35,7 @@ sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "benchmarks")]
 from lstm1024_schedule import build_model  # noqa: E402
 from models import make_gru_model, make_lstm_model, make_rnn_model  # noqa: E402
 
-from ercc.compiler.cli import run  # noqa: E402
+from ercc.cli import run  # noqa: E402
 
 EXAMPLE = ROOT / "examples" / "lstm_classifier.onnx"
 EXAMPLE_INPUTS = ROOT / "examples" / "digits_sample.npz"

@@ -13,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-from ercc.compiler.errors import EXIT_OK, ErccError
+from ercc.errors import EXIT_OK, ErccError
 
 EMIT_STAGES = ("onnx", "rnn", "cells", "circ", "freq", "scheduled", "cpp")
 # Keys a --config file may set besides CompileOptions' fields.

@@ -33,7 +33,7 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
-from ercc.compiler.errors import ErccError
+from ercc.errors import ErccError
 from ercc.compiler.onnx_projection import GATES, project_recurrent_weights
 
 # onnxruntime >= 1.20 loads IR versions up to 10; the brief allows <= 13.

@@ -29,7 +29,10 @@ class ErccOptMain(xDSLOptMain):
     def register_all_arguments(self, arg_parser) -> None:
         super().register_all_arguments(arg_parser)
         arg_parser.formatter_class = argparse.RawDescriptionHelpFormatter
-        arg_parser.epilog = "ercc's passes (-p NAME or NAME{option=value}):\n" + "\n".join(f"  {name:26} {_summary(get())}" for name, get in sorted(ERCC_UNIVERSE.all_passes.items()))
+        passes = sorted(ERCC_UNIVERSE.all_passes.items())
+        arg_parser.epilog = "ercc's passes (-p NAME or NAME{option=value}):\n" + "\n".join(
+            f"  {name:26} {_summary(get())}" for name, get in passes
+        )
 
     def register_all_targets(self) -> None:
         super().register_all_targets()

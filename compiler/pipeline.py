@@ -17,21 +17,22 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass, PassPipeline
 from xdsl.utils.exceptions import DiagnosticException, PassFailedException, VerifyException
 
-from ercc.compiler.errors import ErccError
 from ercc.dialects.circ import CIRC
 from ercc.dialects.fix import FIX
 from ercc.dialects.rnn import RNN
 from ercc.dialects.sched import SCHED
-from ercc.passes.activation_approximation import ActivationApproximation
-from ercc.passes.circulant_substitution import CirculantSubstitution
-from ercc.passes.quantize import Quantize
-from ercc.passes.fft_decompose import FFTDecompose
-from ercc.passes.fuse_gate_macs import FuseGateMacs
+from ercc.errors import ErccError
 from ercc.hardware.devices import DEVICES
 from ercc.numerics.fixed import OVERFLOW_MODES, QUANTIZATION_MODES
-from ercc.passes.pe_schedule import PESchedule
+from ercc.numerics.intmath import is_power_of_two
+from ercc.passes.activation_approximation import ActivationApproximation
+from ercc.passes.circulant_substitution import CirculantSubstitution
+from ercc.passes.fft_decompose import FFTDecompose
+from ercc.passes.fuse_gate_macs import FuseGateMacs
 from ercc.passes.hoist_input_path import HoistInputPath
 from ercc.passes.lower_rnn_layers import LowerRNNLayers
+from ercc.passes.pe_schedule import PESchedule
+from ercc.passes.quantize import Quantize
 
 PRECISIONS = ("fixed", "float")  # the first is the default: the 16-bit ap_fixed datapath hls4ml users expect
 FIXED_ONLY = ("weight_bits", "act_bits", "segments", "rounding", "overflow")  # options that --precision float rejects
@@ -134,7 +135,7 @@ class CompileOptions:
         per_layer = [(f"layer '{n}': --{flag}", getattr(o, flag.replace("-", "_"))) for n, o in self.layers
                      for flag in ("block-size", "block-size-w", "block-size-r")]
         for where, k in [("--block-size", self.block_size), *per_layer]:
-            if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 1 or k & (k - 1)):
+            if k is not None and (isinstance(k, bool) or not isinstance(k, int) or not is_power_of_two(k)):
                 raise ErccError(f"{where} must be a power of two (1, 2, 4, 8, ...), got {k}")
         if self.precision not in PRECISIONS:
             raise ErccError(f"--precision must be one of {', '.join(PRECISIONS)}, got '{self.precision}'")
@@ -152,7 +153,7 @@ class CompileOptions:
         if self.calib is not None and self.precision != "fixed":
             raise ErccError("--calib needs --precision fixed")
         n, (lo, hi) = self.segments, PWL_SEGMENTS
-        if isinstance(n, bool) or not isinstance(n, int) or not lo <= n <= hi or n & (n - 1):
+        if isinstance(n, bool) or not isinstance(n, int) or not lo <= n <= hi or not is_power_of_two(n):
             raise ErccError(f"--segments must be a power of two in [{lo}, {hi}], got {n}")
         if self.interface not in INTERFACES:
             raise ErccError(f"--interface must be one of {', '.join(INTERFACES)}, got '{self.interface}'")
@@ -259,9 +260,8 @@ def run_passes(
 
 def import_model(path: str | os.PathLike, options: CompileOptions):
     """The ONNX frontend, with the options it needs."""
-    from ercc.frontends.onnx_import import import_onnx
-
     from ercc.frontends.checks import check_block_size
+    from ercc.frontends.onnx_import import import_onnx
 
     imported = import_onnx(path, seq_len=options.seq_len, top=options.top, keep_quantizers=not options.requantize)
     from ercc.frontends.quantized import check_options
@@ -308,7 +308,6 @@ def compile_model(
     sees the imported module (pass None) and the module after every pass.
     """
     from ercc.backends.hls.emitter import emit_hls
-
     from ercc.compiler import progress
 
     options.validate()

@@ -15,6 +15,8 @@ from contextlib import contextmanager
 
 import numpy as np
 
+from ercc.numerics.intmath import ceil_div
+
 _state: dict = {"quiet": False, "progress": None}
 
 
@@ -75,7 +77,7 @@ def run_batches(
 
     The sequences are independent, so the chunked results are the same as one call's.
     """
-    chunk = max(1, -(-count // 50))
+    chunk = max(1, ceil_div(count, 50))
     if not enabled() or count <= chunk:
         return run(list(inputs))
     parts = []

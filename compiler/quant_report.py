@@ -22,7 +22,7 @@ import numpy as np
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import SSAValue
 
-from ercc.compiler.errors import ErccError
+from ercc.errors import ErccError
 from ercc.compiler.pipeline import CompileOptions, compile_model
 from ercc.numerics.fixed import to_float
 from ercc.numerics.reference import Fixed, ReferenceExecutor

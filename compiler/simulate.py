@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ercc.compiler import progress
-from ercc.compiler.errors import ErccError
+from ercc.errors import ErccError
 from ercc.compiler.output import write_npz_atomically
 from ercc.compiler.pipeline import CompileOptions, compile_model
 

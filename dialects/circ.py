@@ -19,9 +19,9 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Attribute, Dialect, ParametrizedAttribute, SSAValue, TypeAttribute
 from xdsl.irdl import (
     IRDLOperation,
+    ParsePropInAttrDict,
     base,
     irdl_attr_definition,
-    ParsePropInAttrDict,
     irdl_op_definition,
     operand_def,
     opt_prop_def,
@@ -34,11 +34,9 @@ from xdsl.printer import Printer
 from xdsl.traits import ConstantLike, Pure
 from xdsl.utils.exceptions import VerifyException
 
+from ercc.dialects.traits import Reduction
 from ercc.numerics.circulant import block_grid
-
-
-def _is_power_of_two(k: int) -> bool:
-    return k >= 1 and k & (k - 1) == 0
+from ercc.numerics.intmath import ceil_div, is_power_of_two
 
 
 class _MatrixType(ParametrizedAttribute, TypeAttribute):
@@ -60,7 +58,7 @@ class _MatrixType(ParametrizedAttribute, TypeAttribute):
     def verify(self) -> None:
         if self.rows.data < 1 or self.cols.data < 1:
             raise VerifyException(f"matrix dimensions must be positive, got {self.rows.data}x{self.cols.data}")
-        if not _is_power_of_two(self.block.data):
+        if not is_power_of_two(self.block.data):
             raise VerifyException(f"block size must be a power of two, got {self.block.data}")
 
     @classmethod
@@ -115,7 +113,7 @@ class SpectrumType(ParametrizedAttribute, TypeAttribute):
     def verify(self) -> None:
         if self.blocks.data < 1:
             raise VerifyException(f"a spectrum needs at least one block, got {self.blocks.data}")
-        if not _is_power_of_two(self.block.data):
+        if not is_power_of_two(self.block.data):
             raise VerifyException(f"block size must be a power of two, got {self.block.data}")
 
     @classmethod
@@ -197,7 +195,7 @@ class MatVecOp(IRDLOperation):
     weight = operand_def(BlockCirculantType)
     input = operand_def(base(TensorType))
     result = result_def(base(TensorType))
-    traits = traits_def(Pure())
+    traits = traits_def(Pure(), Reduction())
     assembly_format = "$weight `,` $input attr-dict `:` type($weight) `,` type($input) `->` type($result)"
 
     def __init__(self, weight: SSAValue, x: SSAValue):
@@ -253,16 +251,16 @@ class RFFTOp(IRDLOperation):
         n = _vector_len(x, "input")
         super().__init__(
             operands=[x],
-            result_types=[SpectrumType(-(-n // block), block, x.type.get_element_type())],
+            result_types=[SpectrumType(ceil_div(n, block), block, x.type.get_element_type())],
         )
 
     def verify_(self) -> None:
         n = _vector_len(self.input, "input")
         t = self.result.type
         assert isinstance(t, SpectrumType)
-        if t.blocks.data != -(-n // t.block.data):
+        if t.blocks.data != ceil_div(n, t.block.data):
             raise VerifyException(
-                f"{n} elements make {-(-n // t.block.data)} blocks of {t.block.data}, not {t.blocks.data}"
+                f"{n} elements make {ceil_div(n, t.block.data)} blocks of {t.block.data}, not {t.blocks.data}"
             )
         _verify_fft_formats(self, t.block.data)
 
@@ -282,7 +280,7 @@ class FreqMacOp(IRDLOperation):
     input = operand_def(SpectrumType)
     result = result_def(SpectrumType)
     accumulator = opt_prop_def(Attribute)
-    traits = traits_def(Pure())
+    traits = traits_def(Pure(), Reduction())
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$weight `,` $input attr-dict `:` type($weight) `,` type($input) `->` type($result)"
 

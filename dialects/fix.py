@@ -22,11 +22,11 @@ from __future__ import annotations
 import numpy as np
 from xdsl.dialects.builtin import (
     BytesAttr,
+    DenseIntOrFPElementsAttr,
+    DictionaryAttr,
     Float32Type,
     Float64Type,
     FloatAttr,
-    DenseIntOrFPElementsAttr,
-    DictionaryAttr,
     IntAttr,
     IntegerAttr,
     IntegerType,
@@ -36,7 +36,8 @@ from xdsl.dialects.builtin import (
     i32,
     i64,
 )
-from xdsl.ir import Attribute, Dialect, ParametrizedAttribute, TypeAttribute
+from xdsl.dialects.utils import EnumAttribute
+from xdsl.ir import Attribute, Dialect, ParametrizedAttribute, SpacedOpaqueSyntaxAttribute, TypeAttribute
 from xdsl.irdl import (
     IRDLOperation,
     ParsePropInAttrDict,
@@ -52,11 +53,40 @@ from xdsl.parser import AttrParser
 from xdsl.printer import Printer
 from xdsl.traits import ConstantLike, Pure
 from xdsl.utils.exceptions import VerifyException
+from xdsl.utils.str_enum import StrEnum
 
-from ercc.numerics.fixed import OVERFLOW_MODES, QUANTIZATION_MODES, FixedFormat, format_problem
+from ercc.dialects.traits import Elementwise
+from ercc.numerics.fixed import OVERFLOW_MODES, QUANTIZATION_MODES, FixedFormat, fitting_format, format_problem
 from ercc.numerics.quantizer import Quantizer
 
 _SIGNEDNESS = ("signed", "unsigned")
+
+# ap_fixed's modes, named as in C++ (member name = value = `AP_RND`, ...); the
+# list is ercc.numerics.fixed's, which implements each of them.
+QuantizationMode = StrEnum("QuantizationMode", [(m, m) for m in QUANTIZATION_MODES])
+OverflowMode = StrEnum("OverflowMode", [(m, m) for m in OVERFLOW_MODES])
+
+
+@irdl_attr_definition
+class QuantizationModeAttr(EnumAttribute[QuantizationMode], SpacedOpaqueSyntaxAttribute):
+    """An ap_fixed quantization (rounding) mode: `#fix<quantization AP_RND>`."""
+
+    name = "fix.quantization"
+
+
+@irdl_attr_definition
+class OverflowModeAttr(EnumAttribute[OverflowMode], SpacedOpaqueSyntaxAttribute):
+    """An ap_fixed overflow mode: `#fix<overflow AP_SAT>`."""
+
+    name = "fix.overflow"
+
+
+def _modes(rnd: str, sat: str) -> tuple[QuantizationModeAttr, OverflowModeAttr]:
+    """The mode attributes of a format; an unknown mode is a verifier error naming the known ones."""
+    problem = format_problem(1, 0, rnd, sat)
+    if problem:
+        raise VerifyException(problem)
+    return QuantizationModeAttr(QuantizationMode(rnd)), OverflowModeAttr(OverflowMode(sat))
 
 
 @irdl_attr_definition
@@ -68,13 +98,11 @@ class FixedType(ParametrizedAttribute, TypeAttribute):
     width: IntAttr
     int_bits: IntAttr
     signedness: StringAttr
-    rnd: StringAttr
-    sat: StringAttr
+    rnd: QuantizationModeAttr
+    sat: OverflowModeAttr
 
     def __init__(self, width: int, int_bits: int, signed: bool = True, rnd: str = "AP_TRN", sat: str = "AP_WRAP"):
-        super().__init__(
-            IntAttr(width), IntAttr(int_bits), StringAttr(_SIGNEDNESS[not signed]), StringAttr(rnd), StringAttr(sat)
-        )
+        super().__init__(IntAttr(width), IntAttr(int_bits), StringAttr(_SIGNEDNESS[not signed]), *_modes(rnd, sat))
 
     @staticmethod
     def from_format(fmt: FixedFormat) -> FixedType:
@@ -87,12 +115,12 @@ class FixedType(ParametrizedAttribute, TypeAttribute):
     @property
     def format(self) -> FixedFormat:
         """The numpy-side description (ercc.numerics.fixed)."""
-        return FixedFormat(self.width.data, self.int_bits.data, self.signed, self.rnd.data, self.sat.data)
+        return FixedFormat(self.width.data, self.int_bits.data, self.signed, self.rnd.data.value, self.sat.data.value)
 
     def verify(self) -> None:
         if self.signedness.data not in _SIGNEDNESS:
             raise VerifyException(f"signedness must be 'signed' or 'unsigned', got '{self.signedness.data}'")
-        problem = format_problem(self.width.data, self.int_bits.data, self.rnd.data, self.sat.data)
+        problem = format_problem(self.width.data, self.int_bits.data, self.rnd.data.value, self.sat.data.value)
         if problem:
             raise VerifyException(problem)
 
@@ -132,16 +160,16 @@ class FixedType(ParametrizedAttribute, TypeAttribute):
                     rnd = word
                 else:
                     sat = word
-        return [IntAttr(width), IntAttr(int_bits), StringAttr(signedness), StringAttr(rnd), StringAttr(sat)]
+        return [IntAttr(width), IntAttr(int_bits), StringAttr(signedness), *_modes(rnd, sat)]
 
     def print_parameters(self, printer: Printer) -> None:
         parts = [str(self.width.data), str(self.int_bits.data)]
         if self.signedness.data != "signed":
             parts.append(self.signedness.data)
-        if self.rnd.data != "AP_TRN":
-            parts.append(self.rnd.data)
-        if self.sat.data != "AP_WRAP":
-            parts.append(self.sat.data)
+        if self.rnd.data != QuantizationMode.AP_TRN:
+            parts.append(self.rnd.data.value)
+        if self.sat.data != OverflowMode.AP_WRAP:
+            parts.append(self.sat.data.value)
         with printer.in_angle_brackets():
             printer.print_string(", ".join(parts))
 
@@ -172,12 +200,7 @@ def coefficient_format(value: float, like: FixedFormat) -> FixedFormat:
     `like`'s width and modes, and the fewest integer bits whose range holds the
     value (the emitter and the reference executor both quantize with it).
     """
-    m = abs(float(value))
-    for i in range(like.width + 1):
-        fmt = FixedFormat(like.width, i, True, like.rnd, like.sat)
-        if -fmt.min >= m and fmt.max >= m - fmt.lsb / 2:
-            return fmt
-    return FixedFormat(like.width, like.width, True, like.rnd, like.sat)
+    return fitting_format(abs(float(value)), like.width, like.rnd, like.sat)
 
 
 def fixed_element(t: Attribute) -> FixedType | None:
@@ -247,7 +270,7 @@ class PWLOp(IRDLOperation):
     below = prop_def(FloatAttr)
     above = opt_prop_def(FloatAttr)
     identity_above = opt_prop_def(UnitAttr)
-    traits = traits_def(Pure())
+    traits = traits_def(Pure(), Elementwise())
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = (
         "$input `,` $breaks `,` $values `,` $slopes attr-dict `:` "
@@ -364,4 +387,4 @@ def quantizers_of(attr: Attribute | None) -> dict[str, Quantizer] | None:
     return out
 
 
-FIX = Dialect("fix", [ConstOp, PWLOp, QuantOp], [FixedType])
+FIX = Dialect("fix", [ConstOp, PWLOp, QuantOp], [FixedType, QuantizationModeAttr, OverflowModeAttr])

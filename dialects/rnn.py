@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 import numpy as np
-
 from xdsl.dialects.builtin import (
     ArrayAttr,
     BoolAttr,
@@ -27,36 +26,39 @@ from xdsl.dialects.builtin import (
     i32,
     i64,
 )
+from xdsl.dialects.utils import EnumAttribute
 from xdsl.ir import (
     Attribute,
     Dialect,
     ParametrizedAttribute,
     Region,
+    SpacedOpaqueSyntaxAttribute,
     SSAValue,
 )
 from xdsl.irdl import (
     AttrSizedOperandSegments,
-    ParsePropInAttrDict,
     IRDLOperation,
+    ParsePropInAttrDict,
     base,
     irdl_attr_definition,
     irdl_op_definition,
     operand_def,
-    opt_attr_def,
     opt_operand_def,
+    opt_prop_def,
     prop_def,
     region_def,
     result_def,
     traits_def,
     var_operand_def,
     var_result_def,
-    opt_prop_def,
 )
 from xdsl.parser import AttrParser
 from xdsl.printer import Printer
 from xdsl.traits import HasParent, IsTerminator, Pure, RecursiveMemoryEffect
 from xdsl.utils.exceptions import VerifyException
 from xdsl.utils.str_enum import StrEnum
+
+from ercc.dialects.traits import Elementwise, Reduction, StaticShapes
 
 AnyTensor = base(TensorType)
 
@@ -73,15 +75,9 @@ LENGTHS_TYPE = TensorType(i32, [1])
 
 
 def _check_lengths(op: IRDLOperation) -> None:
-    lengths = getattr(op, "lengths")
+    lengths = op.lengths
     if lengths is not None and lengths.type != LENGTHS_TYPE:
         raise VerifyException(f"lengths must be {LENGTHS_TYPE}, got {lengths.type}")
-
-
-def _check_static(op: IRDLOperation) -> None:
-    for v in (*op.operands, *op.results):
-        if isinstance(v.type, TensorType) and any(d < 0 for d in v.type.get_shape()):
-            raise VerifyException(f"'{op.name}' needs static shapes, got {v.type}")
 
 
 # --------------------------------------------------------------------------- #
@@ -193,6 +189,16 @@ class Direction(StrEnum):
     BIDIRECTIONAL = "bidirectional"
 
 
+@irdl_attr_definition
+class DirectionAttr(EnumAttribute[Direction], SpacedOpaqueSyntaxAttribute):
+    """The direction of a recurrent layer: `#rnn<direction bidirectional>`.
+
+    `.data` is the `Direction` member, which compares equal to its string.
+    """
+
+    name = "rnn.direction"
+
+
 def _int_prop(op: IRDLOperation, name: str) -> int:
     attr = op.properties[name]
     assert isinstance(attr, IntegerAttr)
@@ -204,8 +210,86 @@ def _int_prop(op: IRDLOperation, name: str) -> int:
 # --------------------------------------------------------------------------- #
 
 
+class RecurrentLayerOp(IRDLOperation):
+    """What the ONNX LSTM, GRU and RNN layers share: options, result shapes, checks.
+
+    Each layer declares its own operands and results (their order is its ONNX
+    signature: X, W, R, B, initial_h, then the layer's own, lengths last);
+    `GATES` is its gate count and `ACTIVATIONS` its activations per direction.
+    """
+
+    hidden_size = prop_def(IntegerAttr)
+    direction = prop_def(DirectionAttr)
+    activations = prop_def(ArrayAttr[ActivationAttr])
+    clip = opt_prop_def(FloatAttr)
+
+    irdl_options = (AttrSizedOperandSegments(as_property=True), ParsePropInAttrDict())
+    traits = traits_def(Pure(), StaticShapes())
+
+    GATES: ClassVar[int]
+    ACTIVATIONS: ClassVar[int]
+
+    @staticmethod
+    def layer_properties(
+        hidden_size: int, direction: Direction, activations: Sequence[ActivationAttr], clip: float | None
+    ) -> dict[str, Attribute]:
+        props: dict[str, Attribute] = {
+            "hidden_size": IntegerAttr(hidden_size, i64),
+            "direction": DirectionAttr(direction),
+            "activations": ArrayAttr(activations),
+        }
+        if clip is not None:
+            props["clip"] = FloatAttr(clip, f32)
+        return props
+
+    @staticmethod
+    def layer_result_types(X: SSAValue, hidden_size: int, direction: Direction, states: int) -> list[Attribute]:
+        """Y [T, D, 1, H], then `states` final states [D, 1, H]."""
+        T, _, _ = shape_of(X)
+        D = 2 if direction == Direction.BIDIRECTIONAL else 1
+        el = X.type.get_element_type()
+        return [TensorType(el, [T, D, 1, hidden_size]), *(TensorType(el, [D, 1, hidden_size]) for _ in range(states))]
+
+    @property
+    def num_directions(self) -> int:
+        return 2 if self.direction.data == Direction.BIDIRECTIONAL else 1
+
+    def verify_(self) -> None:
+        _check_lengths(self)
+        D, H = self.num_directions, _int_prop(self, "hidden_size")
+        if H <= 0:
+            raise VerifyException(f"hidden_size must be positive, got {H}")
+        acts = self.activations
+        if len(acts) != self.ACTIVATIONS * D:
+            raise VerifyException(
+                f"expected {self.ACTIVATIONS * D} activations for {D} direction(s), got {len(acts)}"
+            )
+        gates = self.GATES
+        X, W, R = self.operands[0], self.operands[1], self.operands[2]
+        xs = shape_of(X)
+        if len(xs) != 3 or xs[1] != 1:
+            raise VerifyException(f"X must have shape [T, 1, I] (batch fixed to 1), got {list(xs)}")
+        I = xs[2]
+        if shape_of(W) != (D, gates * H, I):
+            raise VerifyException(f"W must have shape {[D, gates * H, I]}, got {list(shape_of(W))}")
+        if shape_of(R) != (D, gates * H, H):
+            raise VerifyException(f"R must have shape {[D, gates * H, H]}, got {list(shape_of(R))}")
+        B = self.B
+        if B is not None and shape_of(B) != (D, 2 * gates * H):
+            raise VerifyException(f"B must have shape {[D, 2 * gates * H]}, got {list(shape_of(B))}")
+        h0 = self.initial_h
+        if h0 is not None and shape_of(h0) != (D, 1, H):
+            raise VerifyException(f"initial_h must have shape {[D, 1, H]}, got {list(shape_of(h0))}")
+        T = xs[0]
+        expect_y = (T, D, 1, H)
+        if shape_of(self.results[0]) != expect_y:
+            raise VerifyException(f"Y must have shape {list(expect_y)}, got {list(shape_of(self.results[0]))}")
+        if shape_of(self.results[1]) != (D, 1, H):
+            raise VerifyException(f"Y_h must have shape {[D, 1, H]}, got {list(shape_of(self.results[1]))}")
+
+
 @irdl_op_definition
-class LSTMOp(IRDLOperation):
+class LSTMOp(RecurrentLayerOp):
     """An ONNX LSTM layer (gate order i, o, f, c), layout 0, one sequence.
 
     Shapes: X [T, 1, I], W [D, 4H, I], R [D, 4H, H], B [D, 8H], initial_h and
@@ -227,14 +311,7 @@ class LSTMOp(IRDLOperation):
     Y_h = result_def(AnyTensor)
     Y_c = result_def(AnyTensor)
 
-    hidden_size = prop_def(IntegerAttr)
-    direction = prop_def(StringAttr)
-    activations = prop_def(ArrayAttr[ActivationAttr])
-    clip = opt_prop_def(FloatAttr)
     input_forget = opt_prop_def(UnitAttr)
-
-    irdl_options = (AttrSizedOperandSegments(as_property=True), ParsePropInAttrDict())
-    traits = traits_def(Pure())
 
     assembly_format = (
         "$X `,` $W `,` $R (`bias` `(` $B^ `:` type($B) `)`)?"
@@ -246,6 +323,7 @@ class LSTMOp(IRDLOperation):
     )
 
     GATES: ClassVar[int] = 4
+    ACTIVATIONS: ClassVar[int] = 3
 
     def __init__(
         self,
@@ -264,35 +342,17 @@ class LSTMOp(IRDLOperation):
         input_forget: bool = False,
         lengths: SSAValue | None = None,
     ):
-        T, _, _ = shape_of(X)
-        D = 2 if direction == Direction.BIDIRECTIONAL else 1
-        el = X.type.get_element_type()
-        props: dict[str, Attribute] = {
-            "hidden_size": IntegerAttr(hidden_size, i64),
-            "direction": StringAttr(direction.value),
-            "activations": ArrayAttr(activations),
-        }
-        if clip is not None:
-            props["clip"] = FloatAttr(clip, f32)
+        props = self.layer_properties(hidden_size, direction, activations, clip)
         if input_forget:
             props["input_forget"] = UnitAttr()
         super().__init__(
             operands=[X, W, R, _opt(B), _opt(initial_h), _opt(initial_c), _opt(P), _opt(lengths)],
-            result_types=[
-                TensorType(el, [T, D, 1, hidden_size]),
-                TensorType(el, [D, 1, hidden_size]),
-                TensorType(el, [D, 1, hidden_size]),
-            ],
+            result_types=self.layer_result_types(X, hidden_size, direction, states=2),
             properties=props,
         )
 
-    @property
-    def num_directions(self) -> int:
-        return 2 if self.direction.data == Direction.BIDIRECTIONAL else 1
-
     def verify_(self) -> None:
-        _check_static(self)
-        _verify_recurrent(self, self.GATES, expected_acts=3)
+        super().verify_()
         D, H = self.num_directions, _int_prop(self, "hidden_size")
         if self.P is not None and shape_of(self.P) != (D, 3 * H):
             raise VerifyException(f"peepholes P must have shape ({D}, {3 * H}), got {shape_of(self.P)}")
@@ -302,21 +362,8 @@ class LSTMOp(IRDLOperation):
             )
 
 
-def _layer_props(
-    hidden_size: int, direction: Direction, activations: Sequence[ActivationAttr], clip: float | None
-) -> dict[str, Attribute]:
-    props: dict[str, Attribute] = {
-        "hidden_size": IntegerAttr(hidden_size, i64),
-        "direction": StringAttr(direction.value),
-        "activations": ArrayAttr(activations),
-    }
-    if clip is not None:
-        props["clip"] = FloatAttr(clip, f32)
-    return props
-
-
 @irdl_op_definition
-class GRUOp(IRDLOperation):
+class GRUOp(RecurrentLayerOp):
     """An ONNX GRU layer (gate order z, r, h), layout 0, one sequence.
 
     Shapes: X [T, 1, I], W [D, 3H, I], R [D, 3H, H], B [D, 6H], initial_h
@@ -336,14 +383,7 @@ class GRUOp(IRDLOperation):
     Y = result_def(AnyTensor)
     Y_h = result_def(AnyTensor)
 
-    hidden_size = prop_def(IntegerAttr)
-    direction = prop_def(StringAttr)
-    activations = prop_def(ArrayAttr[ActivationAttr])
-    clip = opt_prop_def(FloatAttr)
     linear_before_reset = opt_prop_def(UnitAttr)
-
-    irdl_options = (AttrSizedOperandSegments(as_property=True), ParsePropInAttrDict())
-    traits = traits_def(Pure())
 
     assembly_format = (
         "$X `,` $W `,` $R (`bias` `(` $B^ `:` type($B) `)`)?"
@@ -353,6 +393,7 @@ class GRUOp(IRDLOperation):
     )
 
     GATES: ClassVar[int] = 3
+    ACTIVATIONS: ClassVar[int] = 2
 
     def __init__(
         self,
@@ -369,29 +410,18 @@ class GRUOp(IRDLOperation):
         linear_before_reset: bool = False,
         lengths: SSAValue | None = None,
     ):
-        T, _, _ = shape_of(X)
-        D = 2 if direction == Direction.BIDIRECTIONAL else 1
-        el = X.type.get_element_type()
-        props = _layer_props(hidden_size, direction, activations, clip)
+        props = self.layer_properties(hidden_size, direction, activations, clip)
         if linear_before_reset:
             props["linear_before_reset"] = UnitAttr()
         super().__init__(
             operands=[X, W, R, _opt(B), _opt(initial_h), _opt(lengths)],
-            result_types=[TensorType(el, [T, D, 1, hidden_size]), TensorType(el, [D, 1, hidden_size])],
+            result_types=self.layer_result_types(X, hidden_size, direction, states=1),
             properties=props,
         )
 
-    @property
-    def num_directions(self) -> int:
-        return 2 if self.direction.data == Direction.BIDIRECTIONAL else 1
-
-    def verify_(self) -> None:
-        _check_static(self)
-        _verify_recurrent(self, self.GATES, expected_acts=2)
-
 
 @irdl_op_definition
-class RNNOp(IRDLOperation):
+class RNNOp(RecurrentLayerOp):
     """An ONNX (Elman) RNN layer, layout 0, one sequence: h' = f(W x + R h + Wb + Rb).
 
     Shapes: X [T, 1, I], W [D, H, I], R [D, H, H], B [D, 2H], initial_h
@@ -410,14 +440,6 @@ class RNNOp(IRDLOperation):
     Y = result_def(AnyTensor)
     Y_h = result_def(AnyTensor)
 
-    hidden_size = prop_def(IntegerAttr)
-    direction = prop_def(StringAttr)
-    activations = prop_def(ArrayAttr[ActivationAttr])
-    clip = opt_prop_def(FloatAttr)
-
-    irdl_options = (AttrSizedOperandSegments(as_property=True), ParsePropInAttrDict())
-    traits = traits_def(Pure())
-
     assembly_format = (
         "$X `,` $W `,` $R (`bias` `(` $B^ `:` type($B) `)`)?"
         " (`initial_h` `(` $initial_h^ `:` type($initial_h) `)`)?"
@@ -426,6 +448,7 @@ class RNNOp(IRDLOperation):
     )
 
     GATES: ClassVar[int] = 1
+    ACTIVATIONS: ClassVar[int] = 1
 
     def __init__(
         self,
@@ -441,68 +464,15 @@ class RNNOp(IRDLOperation):
         clip: float | None = None,
         lengths: SSAValue | None = None,
     ):
-        T, _, _ = shape_of(X)
-        D = 2 if direction == Direction.BIDIRECTIONAL else 1
-        el = X.type.get_element_type()
         super().__init__(
             operands=[X, W, R, _opt(B), _opt(initial_h), _opt(lengths)],
-            result_types=[TensorType(el, [T, D, 1, hidden_size]), TensorType(el, [D, 1, hidden_size])],
-            properties=_layer_props(hidden_size, direction, activations, clip),
+            result_types=self.layer_result_types(X, hidden_size, direction, states=1),
+            properties=self.layer_properties(hidden_size, direction, activations, clip),
         )
-
-    @property
-    def num_directions(self) -> int:
-        return 2 if self.direction.data == Direction.BIDIRECTIONAL else 1
-
-    def verify_(self) -> None:
-        _check_static(self)
-        _verify_recurrent(self, self.GATES, expected_acts=1)
 
 
 def _opt(v: SSAValue | None) -> list[SSAValue]:
     return [] if v is None else [v]
-
-
-def _verify_recurrent(op: IRDLOperation, gates: int, expected_acts: int) -> None:
-    """Checks shared by the recurrent layer ops: direction, activations, shapes."""
-    _check_lengths(op)
-    direction = op.properties["direction"]
-    assert isinstance(direction, StringAttr)
-    if direction.data not in Direction.__members__.values():
-        raise VerifyException(
-            f"direction must be forward, reverse or bidirectional, got '{direction.data}'"
-        )
-    D = 2 if direction.data == Direction.BIDIRECTIONAL else 1
-    H = _int_prop(op, "hidden_size")
-    if H <= 0:
-        raise VerifyException(f"hidden_size must be positive, got {H}")
-    acts = op.properties["activations"]
-    assert isinstance(acts, ArrayAttr)
-    if len(acts) != expected_acts * D:
-        raise VerifyException(
-            f"expected {expected_acts * D} activations for {D} direction(s), got {len(acts)}"
-        )
-    X, W, R = op.operands[0], op.operands[1], op.operands[2]
-    xs = shape_of(X)
-    if len(xs) != 3 or xs[1] != 1:
-        raise VerifyException(f"X must have shape [T, 1, I] (batch fixed to 1), got {list(xs)}")
-    I = xs[2]
-    if shape_of(W) != (D, gates * H, I):
-        raise VerifyException(f"W must have shape {[D, gates * H, I]}, got {list(shape_of(W))}")
-    if shape_of(R) != (D, gates * H, H):
-        raise VerifyException(f"R must have shape {[D, gates * H, H]}, got {list(shape_of(R))}")
-    B = getattr(op, "B")
-    if B is not None and shape_of(B) != (D, 2 * gates * H):
-        raise VerifyException(f"B must have shape {[D, 2 * gates * H]}, got {list(shape_of(B))}")
-    h0 = getattr(op, "initial_h")
-    if h0 is not None and shape_of(h0) != (D, 1, H):
-        raise VerifyException(f"initial_h must have shape {[D, 1, H]}, got {list(shape_of(h0))}")
-    T = xs[0]
-    expect_y = (T, D, 1, H)
-    if shape_of(op.results[0]) != expect_y:
-        raise VerifyException(f"Y must have shape {list(expect_y)}, got {list(shape_of(op.results[0]))}")
-    if shape_of(op.results[1]) != (D, 1, H):
-        raise VerifyException(f"Y_h must have shape {[D, 1, H]}, got {list(shape_of(op.results[1]))}")
 
 
 @irdl_op_definition
@@ -522,7 +492,7 @@ class GemmOp(IRDLOperation):
     trans_b = prop_def(BoolAttr)
 
     irdl_options = (ParsePropInAttrDict(),)
-    traits = traits_def(Pure())
+    traits = traits_def(Pure(), StaticShapes(), Reduction())
     assembly_format = (
         "$A `,` $B (`bias` `(` $C^ `:` type($C) `)`)? attr-dict"
         " `:` type($A) `,` type($B) `->` type($result)"
@@ -543,7 +513,6 @@ class GemmOp(IRDLOperation):
         )
 
     def verify_(self) -> None:
-        _check_static(self)
         a, b = shape_of(self.A), shape_of(self.B)
         if len(a) != 2 or len(b) != 2:
             raise VerifyException(f"Gemm operands must be 2-D, got {list(a)} and {list(b)}")
@@ -565,7 +534,7 @@ class MatMulOp(IRDLOperation):
     A = operand_def(AnyTensor)
     B = operand_def(AnyTensor)
     result = result_def(AnyTensor)
-    traits = traits_def(Pure())
+    traits = traits_def(Pure(), StaticShapes(), Reduction())
     assembly_format = "$A `,` $B attr-dict `:` functional-type(operands, results)"
 
     def __init__(self, A: SSAValue, B: SSAValue):
@@ -575,7 +544,6 @@ class MatMulOp(IRDLOperation):
         )
 
     def verify_(self) -> None:
-        _check_static(self)
         a, b = shape_of(self.A), shape_of(self.B)
         if len(b) != 2 or len(a) < 1 or a[-1] != b[0]:
             raise VerifyException(f"MatMul needs A[..., K] and B[K, N], got {list(a)} and {list(b)}")
@@ -601,7 +569,7 @@ class _BinaryOp(IRDLOperation):
     lhs = operand_def(AnyTensor)
     rhs = operand_def(AnyTensor)
     result = result_def(AnyTensor)
-    traits = traits_def(Pure())
+    traits = traits_def(Pure(), StaticShapes(), Elementwise())
     assembly_format = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)"
 
     def __init__(self, lhs: SSAValue, rhs: SSAValue):
@@ -612,7 +580,6 @@ class _BinaryOp(IRDLOperation):
         )
 
     def verify_(self) -> None:
-        _check_static(self)
         shape = broadcast_shape(shape_of(self.lhs), shape_of(self.rhs))
         if shape is None:
             raise VerifyException(
@@ -642,10 +609,9 @@ class MulOp(_BinaryOp):
 class _UnaryOp(IRDLOperation):
     input = operand_def(AnyTensor)
     result = result_def(AnyTensor)
-    traits = traits_def(Pure())
+    traits = traits_def(Pure(), StaticShapes())
 
     def verify_(self) -> None:
-        _check_static(self)
         if shape_of(self.input) != shape_of(self.result):
             raise VerifyException(
                 f"result shape {list(shape_of(self.result))} differs from input shape {list(shape_of(self.input))}"
@@ -658,6 +624,7 @@ class ActivationOp(_UnaryOp):
 
     name = "rnn.activation"
     fn = prop_def(ActivationAttr)
+    traits = traits_def(Elementwise())
     assembly_format = "$fn $input attr-dict `:` type($input) `->` type($result)"
 
     def __init__(self, fn: ActivationAttr, x: SSAValue):
@@ -670,6 +637,7 @@ class ClampOp(_UnaryOp):
 
     name = "rnn.clamp"
     bound = prop_def(FloatAttr)
+    traits = traits_def(Elementwise())
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
 
@@ -721,14 +689,13 @@ class ReshapeOp(IRDLOperation):
     name = "rnn.reshape"
     input = operand_def(AnyTensor)
     result = result_def(AnyTensor)
-    traits = traits_def(Pure())
+    traits = traits_def(Pure(), StaticShapes())
     assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
 
     def __init__(self, x: SSAValue, shape: Sequence[int]):
         super().__init__(operands=[x], result_types=[TensorType(x.type.get_element_type(), shape)])
 
     def verify_(self) -> None:
-        _check_static(self)
         a, b = shape_of(self.input), shape_of(self.result)
         if _numel(a) != _numel(b):
             raise VerifyException(f"reshape changes the element count: {list(a)} to {list(b)}")
@@ -749,7 +716,7 @@ class TransposeOp(IRDLOperation):
     input = operand_def(AnyTensor)
     result = result_def(AnyTensor)
     perm = prop_def(DenseArrayBase.constr(i64))
-    traits = traits_def(Pure())
+    traits = traits_def(Pure(), StaticShapes())
     assembly_format = "$input `perm` $perm attr-dict `:` type($input) `->` type($result)"
 
     def __init__(self, x: SSAValue, perm: Sequence[int]):
@@ -761,7 +728,6 @@ class TransposeOp(IRDLOperation):
         )
 
     def verify_(self) -> None:
-        _check_static(self)
         perm = list(self.perm.get_values())
         shape = shape_of(self.input)
         if sorted(perm) != list(range(len(shape))):
@@ -782,7 +748,7 @@ class SliceOp(IRDLOperation):
     result = result_def(AnyTensor)
     offsets = prop_def(DenseArrayBase.constr(i64))
     strides = prop_def(DenseArrayBase.constr(i64))
-    traits = traits_def(Pure())
+    traits = traits_def(Pure(), StaticShapes())
     assembly_format = (
         "$input `offsets` $offsets `strides` $strides attr-dict `:` type($input) `->` type($result)"
     )
@@ -798,7 +764,6 @@ class SliceOp(IRDLOperation):
         )
 
     def verify_(self) -> None:
-        _check_static(self)
         shape, out = shape_of(self.input), shape_of(self.result)
         offs, strides = list(self.offsets.get_values()), list(self.strides.get_values())
         if not (len(shape) == len(out) == len(offs) == len(strides)):
@@ -816,7 +781,7 @@ class ConcatOp(IRDLOperation):
     inputs = var_operand_def(AnyTensor)
     result = result_def(AnyTensor)
     axis = prop_def(IntegerAttr)
-    traits = traits_def(Pure())
+    traits = traits_def(Pure(), StaticShapes())
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$inputs attr-dict `:` functional-type(operands, results)"
 
@@ -831,7 +796,6 @@ class ConcatOp(IRDLOperation):
         )
 
     def verify_(self) -> None:
-        _check_static(self)
         axis = self.axis.value.data
         shapes = [shape_of(v) for v in self.inputs]
         if not shapes:
@@ -877,7 +841,7 @@ class ScanOp(IRDLOperation):
     finals = var_result_def(AnyTensor)
     body = region_def("single_block")
     reverse = opt_prop_def(UnitAttr)
-    traits = traits_def(RecursiveMemoryEffect())
+    traits = traits_def(RecursiveMemoryEffect(), StaticShapes())
     irdl_options = (AttrSizedOperandSegments(as_property=True),)
 
     assembly_format = (
@@ -907,7 +871,6 @@ class ScanOp(IRDLOperation):
         )
 
     def verify_(self) -> None:
-        _check_static(self)
         _check_lengths(self)
         xs = shape_of(self.xs)
         if not self.init:
@@ -947,7 +910,7 @@ class MapOp(IRDLOperation):
     xs = operand_def(AnyTensor)
     ys = var_result_def(AnyTensor)
     body = region_def("single_block")
-    traits = traits_def(RecursiveMemoryEffect())
+    traits = traits_def(RecursiveMemoryEffect(), StaticShapes())
 
     assembly_format = "$xs attr-dict `:` type($xs) `->` `(` type($ys) `)` $body"
 
@@ -962,7 +925,6 @@ class MapOp(IRDLOperation):
         )
 
     def verify_(self) -> None:
-        _check_static(self)
         xs = shape_of(self.xs)
         if not self.ys:
             raise VerifyException("rnn.map needs at least one result")
@@ -999,7 +961,7 @@ class MatVecOp(IRDLOperation):
     weight = operand_def(AnyTensor)
     input = operand_def(AnyTensor)
     result = result_def(AnyTensor)
-    traits = traits_def(Pure())
+    traits = traits_def(Pure(), StaticShapes(), Reduction())
     assembly_format = "$weight `,` $input attr-dict `:` functional-type(operands, results)"
 
     def __init__(self, weight: SSAValue, x: SSAValue):
@@ -1009,7 +971,6 @@ class MatVecOp(IRDLOperation):
         )
 
     def verify_(self) -> None:
-        _check_static(self)
         w, x, y = shape_of(self.weight), shape_of(self.input), shape_of(self.result)
         if len(w) != 2 or x != (w[1],) or y != (w[0],):
             raise VerifyException(
@@ -1041,5 +1002,5 @@ RNN = Dialect(
         YieldOp,
         MatVecOp,
     ],
-    [ActivationAttr],
+    [ActivationAttr, DirectionAttr],
 )

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from ercc.compiler.errors import ErccError
+from ercc.errors import ErccError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -19,7 +19,7 @@ def _list(kind):
         try:
             return [kind(v) for v in text.split(",") if v.strip()]
         except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a comma-separated list of {kind.__name__}s, got '{text}'")
+            raise argparse.ArgumentTypeError(f"expected a comma-separated list of {kind.__name__}s, got '{text}'") from None
     return parse
 
 

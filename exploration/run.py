@@ -31,11 +31,11 @@ from pathlib import Path
 import numpy as np
 import onnx
 
-from ercc.compiler.errors import ErccError
+from ercc.errors import ErccError
 from ercc.exploration import cache as cache_mod
 from ercc.exploration import study as study_mod
 from ercc.exploration.results import ExploreResult, dominates, merit, pareto
-from ercc.exploration.space import Config, Space, make_space
+from ercc.exploration.space import Config, make_space
 from ercc.exploration.trial import Data, Task, run_task, score
 
 HOLDOUT = 0.2  # validation share held out of --data when there is no --val
@@ -353,7 +353,6 @@ def _same_results(path: Path, saved: dict) -> bool:
     strip = lambda ts: [{k: v for k, v in t.items() if k not in ("seconds", "cached", "status")} for t in ts]  # noqa: E731
     return (old.get("pareto"), old.get("best"), strip(old.get("trials", []))) == (
         saved["pareto"], saved["best"], strip(json.loads(json.dumps(saved["trials"]))))
-    return result
 
 
 def _params(result: dict) -> dict:

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 
 import onnx
 
-from ercc.compiler.errors import ErccError
 from ercc.compiler.pipeline import FIXED_BITS
+from ercc.errors import ErccError
+from ercc.numerics.intmath import is_power_of_two
 
 BLOCK_SIZES = (1, 2, 4, 8, 16)
 WEIGHT_BITS = (8, 12, 16)
@@ -58,7 +59,7 @@ class Config:
                 "act_bits": self.act_bits, "dsp_fraction": self.dsp_fraction}
 
     @classmethod
-    def from_params(cls, params: Mapping) -> "Config":
+    def from_params(cls, params: Mapping) -> Config:
         ks = tuple(sorted((name[2:], int(v)) for name, v in params.items() if name.startswith("k:")))
         return cls(ks, int(params["weight_bits"]), int(params["act_bits"]), float(params["dsp_fraction"]))
 
@@ -145,7 +146,7 @@ def recurrent_matrices(model: onnx.ModelProto) -> list[tuple[str, int]]:
 def _ints(option: str, values: Sequence[int], lo: int, hi: int, power_of_two: bool = False) -> tuple[int, ...]:
     out = tuple(sorted(set(values)))
     for v in out:
-        if not lo <= v <= hi or (power_of_two and v & (v - 1)):
+        if not lo <= v <= hi or (power_of_two and not is_power_of_two(v)):
             kind = "powers of two " if power_of_two else "integers "
             raise ErccError(f"{option} must be {kind}in [{lo}, {hi}], got {v}")
     if not out:

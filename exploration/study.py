@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Executor, Future
 from pathlib import Path
 
-from ercc.compiler.errors import ErccError
+from ercc.errors import ErccError
 from ercc.exploration.space import Config, Space
 
 SCREEN_STUDY = "screen"

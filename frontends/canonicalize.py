@@ -16,7 +16,7 @@ import onnx
 import onnxscript.optimizer
 from google.protobuf.message import DecodeError
 
-from ercc.compiler.errors import ErccError, node_label
+from ercc.errors import ErccError, node_label
 from ercc.frontends import checks, quantized, signature
 from ercc.frontends.signature import TensorSpec
 
@@ -57,7 +57,7 @@ def load(source: str | os.PathLike | onnx.ModelProto) -> tuple[onnx.ModelProto, 
         onnx.checker.check_model(model)
     except (onnx.checker.ValidationError, UnicodeDecodeError) as e:
         # A corrupt string field surfaces as a UnicodeDecodeError from the checker.
-        raise ErccError(f"invalid ONNX model: {signature._first_line(str(e))}", file=file) from e
+        raise ErccError(f"invalid ONNX model: {signature.first_line(str(e))}", file=file) from e
     checks.check_model(model, file)
     return model, file
 
@@ -68,10 +68,16 @@ def _copy(model: onnx.ModelProto) -> onnx.ModelProto:
     return out
 
 
-def canonicalize(
-    source: str | os.PathLike | onnx.ModelProto, seq_len: int | None = None
-) -> CanonicalModel:
-    """Load a model and make it static with batch 1, folding shape computations away."""
+def prepare(
+    source: str | os.PathLike | onnx.ModelProto,
+) -> tuple[onnx.ModelProto, str, quantized.QuantizedModel]:
+    """Load a model and rewrite its quantization-aware forms; it must hold a recurrent layer.
+
+    Returns the model, its name for errors and the quantizers found. The
+    importer keeps the model to explain a failure of `canonicalize` by the
+    first operator it cannot convert (the real cause of most shape and axis
+    errors), which is why the two steps are separate.
+    """
     model, file = load(source)
     found = quantized.rewrite(model, file)
     _reject_loop_recurrences(model, file)
@@ -82,21 +88,16 @@ def canonicalize(
             if unrolled else ""
         )
         raise ErccError(f"no recurrent layer (LSTM, GRU or RNN) in the graph{hint}", file=file)
-    try:
-        canonical = _canonicalize(model, file, seq_len)
-        canonical.quantized = found
-        return canonical
-    except ErccError:
-        # An operator ercc cannot convert is the real cause of most shape and axis errors.
-        from ercc.frontends.onnx_import import first_unsupported_node, unsupported_operator
-
-        node = first_unsupported_node(model)
-        if node is not None:
-            raise unsupported_operator(node, file) from None
-        raise
+    return model, file, found
 
 
-def _canonicalize(model: onnx.ModelProto, file: str, seq_len: int | None) -> CanonicalModel:
+def canonicalize(
+    model: onnx.ModelProto, file: str, seq_len: int | None, found: quantized.QuantizedModel
+) -> CanonicalModel:
+    """Make a prepared model static with batch 1, folding shape computations away.
+
+    Works on a copy: `model` stays as `prepare` returned it.
+    """
     axes = signature.input_axes(model.graph)
     batch_axes = signature.output_batch_axes(model, axes, seq_len, file)
 
@@ -114,7 +115,7 @@ def _canonicalize(model: onnx.ModelProto, file: str, seq_len: int | None) -> Can
         TensorSpec(o.name, signature.static_shape(o), batch_axes[o.name], None)  # type: ignore[arg-type]
         for o in model.graph.output
     ]
-    return CanonicalModel(model, inputs, outputs, file)
+    return CanonicalModel(model, inputs, outputs, file, found)
 
 
 def _reject_loop_recurrences(model: onnx.ModelProto, file: str) -> None:

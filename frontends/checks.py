@@ -19,7 +19,7 @@ import onnx
 from onnx import numpy_helper
 from onnx.external_data_helper import load_external_data_for_model, uses_external_data
 
-from ercc.compiler.errors import ErccError, node_label
+from ercc.errors import ErccError, node_label
 
 # The newest default-domain opset ercc accepts: the newest the installed onnx knows.
 MAX_OPSET = onnx.defs.onnx_opset_version()

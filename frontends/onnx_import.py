@@ -21,24 +21,25 @@ from xdsl.builder import Builder, InsertPoint
 from xdsl.dialects import arith, func
 from xdsl.dialects.builtin import (
     ArrayAttr,
+    DenseIntOrFPElementsAttr,
     FunctionType,
     ModuleOp,
     StringAttr,
-    DenseIntOrFPElementsAttr,
     TensorType,
     f32,
     i32,
 )
 from xdsl.ir import Block, Operation, Region, SSAValue
 
-from ercc.compiler.errors import ErccError, node_label
 from ercc.dialects import rnn
 from ercc.dialects.constants import dense_constant
 from ercc.dialects.fix import quantizers_attr
 from ercc.dialects.rnn import ActivationAttr, ActivationKind, Direction, shape_of
-from ercc.frontends.canonicalize import CanonicalModel, canonicalize
+from ercc.errors import ErccError, node_label
+from ercc.frontends.canonicalize import CanonicalModel, canonicalize, prepare
 from ercc.frontends.quantized import QuantizedModel
 from ercc.frontends.signature import TensorSpec, attr
+from ercc.numerics.intmath import ceil_div
 
 __all__ = ["ImportedModel", "TensorSpec", "import_onnx"]
 
@@ -67,7 +68,15 @@ def import_onnx(
     `keep_quantizers=False` (--requantize) imports a quantization-aware model's
     quantized LSTMs as float LSTMs over their dequantized weights.
     """
-    canonical = canonicalize(path, seq_len)
+    model, file, found = prepare(path)
+    try:
+        canonical = canonicalize(model, file, seq_len, found)
+    except ErccError:
+        # An operator ercc cannot convert is the real cause of most shape and axis errors.
+        node = first_unsupported_node(model)
+        if node is not None:
+            raise unsupported_operator(node, file) from None
+        raise
     if not keep_quantizers:
         canonical.quantized.layers.clear()
     module = _Importer(canonical).build(top)
@@ -671,10 +680,10 @@ def _slice_window(dim: int, start: int, end: int, step: int) -> tuple[int, int]:
     end = end + dim if end < 0 else end
     if step > 0:
         start, end = min(max(start, 0), dim), min(max(end, 0), dim)
-        count = max(0, -(-(end - start) // step))
+        count = max(0, ceil_div(end - start, step))
     else:
         start, end = min(max(start, 0), dim - 1), min(max(end, -1), dim - 1)
-        count = max(0, -(-(start - end) // -step))
+        count = max(0, ceil_div(start - end, -step))
     return start, count
 
 

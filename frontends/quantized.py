@@ -27,7 +27,7 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
-from ercc.compiler.errors import ErccError, node_label
+from ercc.errors import ErccError, node_label
 from ercc.numerics.quantizer import MAX_BITS, ROUNDING_MODES, Quantizer, fake_quant, grid
 
 QONNX_DOMAINS = ("qonnx.custom_op.general", "finn.custom_op.general")

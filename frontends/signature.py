@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import onnx
 from onnx import shape_inference
 
-from ercc.compiler.errors import ErccError
+from ercc.errors import ErccError
 
 RECURRENT_OPS = ("LSTM", "GRU", "RNN")
 
@@ -195,10 +195,11 @@ def infer(model: onnx.ModelProto, file: str, *, strict: bool = True) -> onnx.Mod
     try:
         return shape_inference.infer_shapes(model, check_type=True, strict_mode=strict, data_prop=True)
     except (onnx.shape_inference.InferenceError, onnx.checker.ValidationError) as e:
-        raise ErccError(f"shape inference failed: {_first_line(str(e))}", file=file) from e
+        raise ErccError(f"shape inference failed: {first_line(str(e))}", file=file) from e
 
 
-def _first_line(text: str) -> str:
+def first_line(text: str) -> str:
+    """The first non-blank line of a tool's message, for one-line errors."""
     lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip()]
     return lines[0] if lines else "unknown error"
 
@@ -247,16 +248,12 @@ def static_shape(vi: onnx.ValueInfoProto) -> tuple[int, ...] | None:
     return None if any(d is None for d in dims) else tuple(dims)  # type: ignore[arg-type]
 
 
-
-def sequence_length(source, arrays: dict) -> int | None:
-    """The sequence length of the inputs `arrays` would feed to the model, if it shows.
+def sequence_length(model: onnx.ModelProto, arrays: dict) -> int | None:
+    """The sequence length of the inputs `arrays` would feed to the loaded `model`, if it shows.
 
     Lets `ercc simulate` build the kernel for the T of its inputs when the
     model's own sequence axis is dynamic.
     """
-    from ercc.frontends.canonicalize import load
-
-    model, _ = load(source)
     ranks = {i.name: len(i.type.tensor_type.shape.dim) for i in graph_inputs(model.graph)}
     for name, axes in input_axes(model.graph).items():
         array = arrays.get(name)

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from ercc.numerics.intmath import ceil_div
+
 
 def block_grid(rows: int, cols: int, k: int) -> tuple[int, int]:
     """Number of block rows and block columns (p, q) of a rows×cols matrix."""
-    return -(-rows // k), -(-cols // k)
+    return ceil_div(rows, k), ceil_div(cols, k)
 
 
 def entry_index(rows: int, cols: int, k: int) -> np.ndarray:

@@ -32,6 +32,7 @@ from functools import cache
 import numpy as np
 
 from ercc.numerics.fixed import FixedFormat, from_float, requantize
+from ercc.numerics.intmath import is_power_of_two
 
 ONE = -1
 """Twiddle index of the exact coefficient 1."""
@@ -136,7 +137,7 @@ def build(k: int, inverse: bool) -> Plan:
     Inverse: inputs interleaved (re, im) of bins 0..k/2 (the imaginary parts
     of bins 0 and k/2 are ignored, as numpy's irfft does), outputs x[0..k-1].
     """
-    if k < 1 or k & (k - 1):
+    if not is_power_of_two(k):
         raise ValueError(f"FFT length must be a power of two, got {k}")
     if k == 1:  # the identity: one copy into the result (the imaginary part is zero)
         copy = (Computed(0, (Term(0, 1),)),)

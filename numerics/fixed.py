@@ -107,6 +107,20 @@ def format_problem(width: int, int_bits: int, rnd: str, sat: str) -> str | None:
 # ---------------------------------------------------------------------------- rounding
 
 
+def fitting_format(magnitude: float, width: int, rnd: str, sat: str) -> FixedFormat:
+    """The signed `width`-bit format with the fewest integer bits whose range holds ±magnitude.
+
+    "Holds" allows half an lsb above max (it rounds to max); with no such
+    format, all `width` bits are integer bits. Weight tables, softmax's
+    constants and activation coefficients are all sized by it.
+    """
+    for i in range(width + 1):
+        fmt = FixedFormat(width, i, True, rnd, sat)
+        if -fmt.min >= magnitude and fmt.max >= magnitude - fmt.lsb / 2:
+            return fmt
+    return FixedFormat(width, width, True, rnd, sat)
+
+
 def _round_shift(raw: np.ndarray, sh: int, rnd: str) -> np.ndarray:
     """raw / 2**sh rounded to an integer with ap_fixed's quantization mode `rnd` (sh >= 1)."""
     floor = raw >> sh

@@ -32,7 +32,7 @@ from xdsl.dialects import arith, func
 from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, Float32Type, ModuleOp, TensorType
 from xdsl.ir import Attribute, Operation, SSAValue
 
-from ercc.compiler.errors import ErccError
+from ercc.errors import ErccError
 from ercc.dialects import circ, fix, rnn
 from ercc.dialects.constants import dense_values
 from ercc.dialects.fix import FixedType, coefficient_format, raw_values

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ercc.numerics.fixed import FixedFormat, from_float, requantize
+from ercc.numerics.fixed import FixedFormat, fitting_format, from_float, requantize
 
 EXP_RANGE, EXP_SEGMENTS, SUM_SEGMENTS = 12.0, 64, 32
 
@@ -65,12 +65,7 @@ class Design:
 
 def _fit(values: np.ndarray, like: FixedFormat) -> FixedFormat:
     """`like`'s width and modes, the fewest integer bits that hold every value."""
-    m = float(np.max(np.abs(values)))
-    for i in range(like.width + 1):
-        fmt = FixedFormat(like.width, i, True, like.rnd, like.sat)
-        if -fmt.min >= m and fmt.max >= m - fmt.lsb / 2:
-            return fmt
-    return FixedFormat(like.width, like.width, True, like.rnd, like.sat)
+    return fitting_format(float(np.max(np.abs(values))), like.width, like.rnd, like.sat)
 
 
 def _table(breaks: np.ndarray, fn, breaks_fmt: FixedFormat, like: FixedFormat, below: float, above: float) -> Table:

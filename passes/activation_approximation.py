@@ -39,6 +39,7 @@ from xdsl.utils.exceptions import PassFailedException
 from ercc.dialects import rnn
 from ercc.dialects.fix import PWLOp
 from ercc.dialects.rnn import ActivationKind
+from ercc.numerics.intmath import is_power_of_two
 
 SOFTSIGN_RANGE = 64.0
 SMOOTH = (
@@ -136,7 +137,7 @@ class ActivationApproximation(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         n = self.segments
-        if n < 2 or n > 1024 or n & (n - 1):
+        if not 2 <= n <= 1024 or not is_power_of_two(n):
             raise PassFailedException(f"activation-approximation: segments must be a power of two in [2, 1024], got {n}")
         rewriter = Rewriter()
         for f in [o for o in op.walk() if isinstance(o, func.FuncOp)]:

@@ -35,6 +35,7 @@ from xdsl.utils.exceptions import PassFailedException
 from ercc.dialects import circ, rnn
 from ercc.dialects.constants import constant_value, dense_attr
 from ercc.numerics.circulant import project
+from ercc.numerics.intmath import is_power_of_two
 
 LAYER_ATTR = "ercc.layer"
 
@@ -65,7 +66,7 @@ class SubstituteGateMatVec(RewritePattern):
 
 
 def _power_of_two(k: int, what: str) -> int:
-    if k < 1 or k & (k - 1):
+    if not is_power_of_two(k):
         raise PassFailedException(f"{what} must be a power of two, got {k}")
     return k
 

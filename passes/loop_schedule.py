@@ -20,16 +20,7 @@ from xdsl.utils.exceptions import PassFailedException
 
 from ercc.dialects import circ, fix, rnn
 from ercc.dialects.sched import LOOP, PARTITION, LoopScheduleAttr, PartitionAttr
-
-_ELEMENTWISE = (
-    rnn.AddOp,
-    rnn.SubOp,
-    rnn.MulOp,
-    rnn.ActivationOp,
-    rnn.ClampOp,
-    circ.RFFTOp,
-    circ.IRFFTOp,
-)
+from ercc.dialects.traits import Elementwise
 
 
 def _reduction(op: Operation) -> tuple[int, SSAValue] | None:
@@ -86,5 +77,5 @@ class LoopSchedule(ModulePass):
                 unroll = min(trip, self.max_unroll)
                 inner.attributes[LOOP] = LoopScheduleAttr(1, unroll)
                 _partition(weight, unroll)
-            elif isinstance(inner, _ELEMENTWISE):
+            elif inner.has_trait(Elementwise) or isinstance(inner, circ.RFFTOp | circ.IRFFTOp):
                 inner.attributes[LOOP] = LoopScheduleAttr(1, 1)

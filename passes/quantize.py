@@ -5,16 +5,27 @@ whose element type is f32 gets a `!fix.fixed<...>` element type chosen by its
 tensor class; the formats live in the types, so the emitter and the reference
 executor read the same quantization points from the IR:
 
-| class | values | format |
-|---|---|---|
-| weight | `arith.constant` tensors (dense matrices, biases) other than scan initial states, `circ.const`, `circ.freq_const` | `weight-bits` wide, integer bits the fewest that hold the tensor's largest magnitude |
-| accumulator | results of `rnn.matvec`, `rnn.matmul`, `rnn.gemm`, `circ.matvec`, `circ.irfft` (gate pre-activations before bias) | `acc-bits`, `acc-int-bits` |
-| spectrum | `circ.rfft` results (complex, re and im share the format) | the input's format grown by log2 k bits (width and integer bits): one bit per butterfly stage, so no overflow |
-| spectrum | `circ.freq_mac` results | `acc-bits + log2 k`, `acc-int-bits + log2 k` (bins reach k times the time-domain magnitude) |
-| FFT stages | `stages` property of `circ.rfft` / `circ.irfft`: butterfly stages 1..L-1 | the FFT's input format plus s bits (width and integer bits) at stage s |
-| MAC accumulator | `accumulator` property of `circ.freq_mac` | exact: a product's fraction bits, integer bits for q complex products (no rounding, no overflow, any summation order) |
-| twiddle | `twiddle` property of `circ.rfft` / `circ.irfft` | `twiddle-bits` wide (default 18, a DSP48 port), 1 integer bit |
-| activation | everything else: kernel inputs and outputs, states, gates, initial states | `act-bits`, `act-int-bits` |
+- weight: `arith.constant` tensors (dense matrices, biases) other than scan
+  initial states, `circ.const`, `circ.freq_const`: `weight-bits` wide, integer
+  bits the fewest that hold the tensor's largest magnitude;
+- accumulator: results of `Reduction` ops (`rnn.matvec`, `rnn.matmul`,
+  `rnn.gemm`, `circ.matvec`) and `circ.irfft` (gate pre-activations before
+  bias): `acc-bits`, `acc-int-bits`;
+- spectrum, `circ.rfft` results (complex, re and im share the format): the
+  input's format grown by log2 k bits (width and integer bits), one bit per
+  butterfly stage, so no overflow;
+- spectrum, `circ.freq_mac` results: `acc-bits + log2 k`, `acc-int-bits + log2 k`
+  (bins reach k times the time-domain magnitude);
+- FFT stages, the `stages` property of `circ.rfft` / `circ.irfft` (butterfly
+  stages 1..L-1): the FFT's input format plus s bits (width and integer bits)
+  at stage s;
+- MAC accumulator, the `accumulator` property of `circ.freq_mac`: exact, a
+  product's fraction bits and integer bits for q complex products (no
+  rounding, no overflow, any summation order);
+- twiddle, the `twiddle` property of `circ.rfft` / `circ.irfft`: `twiddle-bits`
+  wide (default 18, a DSP48 port), 1 integer bit;
+- activation, everything else (kernel inputs and outputs, states, gates,
+  initial states): `act-bits`, `act-int-bits`.
 
 Every format uses the pass's `rounding` and `overflow` modes (AP_RND and
 AP_SAT by default: a 16-bit cell state that wraps ruins an LSTM).
@@ -33,7 +44,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from xdsl.context import Context
-from xdsl.dialects import arith, func, builtin
+from xdsl.dialects import arith, builtin, func
 from xdsl.dialects.builtin import ArrayAttr, DenseIntOrFPElementsAttr, Float32Type, ModuleOp, TensorType
 from xdsl.ir import Attribute, Operation, SSAValue
 from xdsl.passes import ModulePass
@@ -42,21 +53,20 @@ from xdsl.utils.exceptions import PassFailedException
 
 from ercc.dialects import circ, rnn
 from ercc.dialects.constants import dense_values
-from ercc.numerics.calibration import range_format, recorded_range
 from ercc.dialects.fix import ConstOp, FixedType, raw_dense_attr
-from ercc.numerics.fixed import FixedFormat, FixedFormatError, format_problem, from_float
+from ercc.dialects.traits import Reduction
+from ercc.numerics.calibration import range_format, recorded_range
+from ercc.numerics.fixed import FixedFormat, FixedFormatError, fitting_format, format_problem, from_float
 
-_ACC_OPS = (rnn.MatVecOp, rnn.MatMulOp, rnn.GemmOp, circ.MatVecOp, circ.IRFFTOp)
+
+def _accumulates(op: Operation) -> bool:
+    """Its tensor result is a sum of products (a reduction, or an inverse FFT): it gets the accumulator format."""
+    return op.has_trait(Reduction) or isinstance(op, circ.IRFFTOp)
 
 
 def weight_format(values: np.ndarray, bits: int, rnd: str, sat: str) -> FixedFormat:
     """The `bits`-wide signed format with the fewest integer bits whose range holds every value."""
-    m = float(np.max(np.abs(values))) if values.size else 0.0
-    for i in range(0, bits + 1):
-        fmt = FixedFormat(bits, i, True, rnd, sat)
-        if -fmt.min >= m and fmt.max >= m - fmt.lsb / 2:
-            return fmt
-    return FixedFormat(bits, bits, True, rnd, sat)
+    return fitting_format(float(np.max(np.abs(values))) if values.size else 0.0, bits, rnd, sat)
 
 
 @dataclass(frozen=True)
@@ -121,7 +131,7 @@ class Quantize(ModulePass):
                     el = FixedType.from_format(self._spectrum_format(o, t))
                     rewriter.replace_value_with_new_type(res, circ.SpectrumType(t.blocks.data, t.block.data, el))
                 else:
-                    retype(res, acc if isinstance(o, _ACC_OPS) else act)
+                    retype(res, acc if _accumulates(o) else act)
             if isinstance(o, circ.RFFTOp | circ.IRFFTOp) and o.twiddle is None:
                 self._fft_formats(o)
             if isinstance(o, circ.FreqMacOp) and o.accumulator is None:

@@ -15,7 +15,7 @@ import pytest
 
 import ercc
 from ercc.backends.hls.rules import violations
-from ercc.compiler.cli import run
+from ercc.cli import run
 from ercc.compiler.pipeline import CompileOptions
 from ercc.compiler.simulate import simulate_arrays
 from models import make_gru_model, make_lstm_model, make_rnn_model

@@ -13,7 +13,7 @@ from test_product import ercc_cli
 from test_torch_stacks import export_stack
 
 import ercc
-from ercc.compiler.errors import ErccError
+from ercc.errors import ErccError
 from ercc.compiler.onnx_projection import project_recurrent_weights
 from ercc.compiler.pipeline import CompileOptions, LayerOptions
 from ercc.compiler.simulate import simulate_arrays

@@ -13,7 +13,7 @@ from onnx import TensorProto, helper, numpy_helper
 from test_product import ercc_cli
 
 import ercc
-from ercc.compiler.errors import ErccError
+from ercc.errors import ErccError
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,7 @@ K = 2
 
 def ercc_cli(*args) -> subprocess.CompletedProcess:
     """`ercc ARGS` in-process (the CLI's own `run`), as a CompletedProcess; tests/test_cli.py covers the subprocess."""
-    from ercc.compiler.cli import run
+    from ercc.cli import run
 
     argv = list(map(str, args))
     out, err = io.StringIO(), io.StringIO()

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from models import make_lstm_model
 
-from ercc.compiler.cli import run
-from ercc.compiler.errors import ErccError
+from ercc.cli import run
+from ercc.errors import ErccError
 from ercc.compiler.pipeline import CompileOptions
 from ercc.compiler.quant_report import quantization_report
 

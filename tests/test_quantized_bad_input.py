@@ -15,7 +15,7 @@ import pytest
 from onnx import helper, numpy_helper
 
 import ercc
-from ercc.compiler.errors import ErccError
+from ercc.errors import ErccError
 
 T, I, H = 4, 3, 4
 QONNX = "qonnx.custom_op.general"
@@ -100,7 +100,8 @@ def test_qdq_input_quantizer_matches_onnxruntime():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"dq_scale": 0.1}, r"node 'x_q' \(QuantizeLinear\): inconsistent scales: quantizes with scale 0.0500000007, zero point 0 but 'x_dq' dequantizes with 0.100000001, 0"),
+        ({"dq_scale": 0.1}, r"node 'x_q' \(QuantizeLinear\): inconsistent scales: quantizes with scale 0.0500000007,"
+                            r" zero point 0 but 'x_dq' dequantizes with 0.100000001, 0"),
         ({"scale_shape": (3,)}, r"node 'x_q' \(QuantizeLinear\): activation scale \[3\] / zero point \[3\]: only one per tensor"),
         ({"zero_type": np.int32}, r"node 'x_q' \(QuantizeLinear\): quantized type int32 is not supported"),
     ],

@@ -92,7 +92,7 @@ def test_worked_example_make_csim(brevitas_case, tmp_path):
 
 def test_quantized_model_refuses_block_size_and_fixed_precision(brevitas_case, tmp_path):
     import ercc
-    from ercc.compiler.errors import ErccError
+    from ercc.errors import ErccError
 
     case = brevitas_case(8, True, 1)
     with pytest.raises(ErccError, match="--precision fixed on a quantized model would re-quantize it"):

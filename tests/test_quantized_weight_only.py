@@ -20,7 +20,7 @@ import pytest
 from onnx import helper, numpy_helper
 
 import ercc
-from ercc.compiler.errors import ErccError
+from ercc.errors import ErccError
 
 T, I, H = 6, 5, 8
 

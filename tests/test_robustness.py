@@ -23,8 +23,8 @@ from models import make_gru_model, make_lstm_model, make_rnn_model
 from onnx import TensorProto, helper, numpy_helper
 from xdsl.passes import ModulePass
 
-from ercc.compiler.cli import run
-from ercc.compiler.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USER
+from ercc.cli import run
+from ercc.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USER
 from ercc.compiler.pipeline import InternalCompilerError, make_context, run_passes
 from ercc.frontends import checks
 

@@ -15,7 +15,7 @@ import pytest
 from models import make_lstm_model, make_single_state_model, run_onnxruntime
 from onnx import TensorProto, helper, numpy_helper
 
-from ercc.compiler.errors import ErccError
+from ercc.errors import ErccError
 from ercc.compiler.onnx_projection import project_recurrent_weights
 from ercc.compiler.pipeline import CompileOptions
 from ercc.compiler.simulate import simulate_arrays

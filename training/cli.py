@@ -26,7 +26,8 @@ import onnx
 import torch
 from rich.console import Console
 
-from ercc.compiler.errors import EXIT_USER, ErccError
+from ercc.errors import EXIT_USER, ErccError
+from ercc.numerics.intmath import is_power_of_two
 from ercc.training.data import ArrayData, Objective, holdout
 from ercc.training.fit import fit, make_progress, resolve_device
 from ercc.training.onnx_model import OnnxModule, write_back
@@ -107,7 +108,7 @@ def block_sizes(args: argparse.Namespace, model: onnx.ModelProto, module: OnnxMo
     from ercc.frontends.checks import check_block_size
 
     k = args.block_size
-    if k is not None and (k < 1 or k & (k - 1)):  # the compiler accepts only these: refuse before training
+    if k is not None and not is_power_of_two(k):  # the compiler accepts only these: refuse before training
         raise ErccError(f"--block-size must be a power of two (1, 2, 4, 8, ...), got {k}")
     layers = _layers(args)
     if k is None and not layers:

@@ -11,11 +11,13 @@ integer labels. ``Objective`` says how to train (the loss) and how to judge
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import torch
 from torch import nn
+
+from ercc.numerics.intmath import ceil_div
 
 Batch = tuple[tuple[torch.Tensor, ...], torch.Tensor]
 Forward = Callable[[nn.Module, tuple[torch.Tensor, ...]], torch.Tensor]
@@ -43,13 +45,13 @@ class ArrayData:
 
     @property
     def steps_per_epoch(self) -> int:
-        return len(self) // self.batch_size if self.full_batches else -(-len(self) // self.batch_size)
+        return len(self) // self.batch_size if self.full_batches else ceil_div(len(self), self.batch_size)
 
     @property
     def classification(self) -> bool:
         return self.targets.dtype.kind in "iu"
 
-    def take(self, index: np.ndarray) -> "ArrayData":
+    def take(self, index: np.ndarray) -> ArrayData:
         """The samples at ``index`` (same batch size and axis)."""
         return replace(self, inputs=tuple(np.take(x, index, axis=self.batch_axis) for x in self.inputs),
                        targets=self.targets[index])
@@ -103,13 +105,13 @@ class Objective:
     metric_name: str
 
     @classmethod
-    def classification(cls, forward: Forward | None = None, log_probs: bool = False) -> "Objective":
+    def classification(cls, forward: Forward | None = None, log_probs: bool = False) -> Objective:
         """Cross-entropy on logits (or NLL if the model already outputs log-probabilities); accuracy."""
         fn = nn.functional.nll_loss if log_probs else nn.functional.cross_entropy
         return cls(forward or _call, lambda out, y: fn(out.flatten(0, -2), y.flatten()), "accuracy")
 
     @classmethod
-    def regression(cls, forward: Forward | None = None) -> "Objective":
+    def regression(cls, forward: Forward | None = None) -> Objective:
         """Mean squared error, judged by itself (regression and distillation)."""
         return cls(forward or _call, nn.functional.mse_loss, "loss")
 

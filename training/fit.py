@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import copy
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 import torch
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ercc.compiler.errors import ErccError
+from ercc.errors import ErccError
 
 FEATURES = 13
 

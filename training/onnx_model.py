@@ -11,7 +11,7 @@ compiler later reads, stacked as (directions, gates·hidden, in).
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import onnx
@@ -19,7 +19,7 @@ import torch
 from onnx import numpy_helper
 from torch import nn
 
-from ercc.compiler.errors import ErccError, node_label
+from ercc.errors import ErccError, node_label
 
 Values = list[torch.Tensor | None]
 

@@ -96,7 +96,7 @@ class Schedule:
         return Plan(period, min(self.admm_min_periods * period, admm_max), admm_max,
                     min(self.finetune_min_periods * period, finetune_max), finetune_max)
 
-    def escalate(self, round_index: int) -> "Schedule":
+    def escalate(self, round_index: int) -> Schedule:
         """The schedule of extra round ``round_index`` (1, 2, ...): larger ρ, tighter tol, longer fine-tuning."""
         if round_index == 0:
             return self

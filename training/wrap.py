@@ -14,7 +14,7 @@ E-RNN allows (a role the mapping leaves out stays dense).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping
+from collections.abc import Mapping
 
 import torch
 from torch import nn

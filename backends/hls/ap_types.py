@@ -11,7 +11,7 @@ import importlib.util
 import os
 from pathlib import Path
 
-from ercc.compiler.errors import ErccError
+from ercc.errors import ErccError
 
 _HEADER = "ap_fixed.h"
 

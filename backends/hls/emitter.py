@@ -39,7 +39,7 @@ from ercc.backends.hls.row_pipeline import RowPipelinePrinter
 from ercc.backends.hls.interface import TopFunction, array_params, top_function
 from ercc.backends.hls.kernel import EmittedKernel, KernelPort
 from ercc.backends.hls.weights import WeightTables, header_name
-from ercc.compiler.errors import ErccError
+from ercc.errors import ErccError
 from ercc.dialects import circ, fix, rnn
 from ercc.dialects.fix import FixedType, coefficient_format, raw_values
 from ercc.numerics import fft_plan

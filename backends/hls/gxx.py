@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ercc.backends.hls.kernel import EmittedKernel
-from ercc.compiler.errors import ErccError
+from ercc.errors import ErccError
 
 __all__ = ["CSimBuildError", "CompileCost", "check_limits", "compile_cost", "run_gxx"]
 

@@ -10,7 +10,7 @@ from ercc.backends.hls import ap_types
 from ercc.backends.hls.csim import build_csim, find_ap_types
 from ercc.backends.hls.emitter import emit_hls
 from ercc.backends.hls.kernel import EmittedKernel, KernelPort
-from ercc.compiler.errors import ErccError
+from ercc.errors import ErccError
 
 IDENTITY = """func.func @k(%x: tensor<2x3xf32>, %y: tensor<4xf32>) -> (tensor<4xf32>, tensor<2x3xf32>) {
   func.return %y, %x : tensor<4xf32>, tensor<2x3xf32>

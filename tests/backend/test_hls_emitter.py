@@ -13,7 +13,7 @@ from hls_helpers import dense, parse
 from ercc.backends.hls.emitter import c_identifier, emit_hls
 from ercc.backends.hls.rules import violations
 from ercc.backends.hls.target import HLSTarget
-from ercc.compiler.errors import ErccError
+from ercc.errors import ErccError
 from ercc.numerics.circulant import fft_matvec, spectrum
 
 _RNG = np.random.default_rng(7)

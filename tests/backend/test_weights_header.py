@@ -15,7 +15,7 @@ from ercc.backends.hls.csim import build_csim, driver_source, gxx_flags
 from ercc.backends.hls.emitter import element_type
 from ercc.backends.hls.gxx import CSimBuildError, compile_cost
 from ercc.backends.hls.weights import storage_type
-from ercc.compiler.cli import run
+from ercc.cli import run
 from ercc.compiler.pipeline import CompileOptions, compile_model
 from ercc.dialects import fix
 from ercc.dialects.fix import raw_values

@@ -9,7 +9,7 @@ import yaml
 
 pytest.importorskip("optuna")
 
-from ercc.compiler.cli import run  # noqa: E402
+from ercc.cli import run  # noqa: E402
 from ercc.exploration import explore  # noqa: E402
 
 

@@ -16,7 +16,7 @@ import pytest
 
 pytest.importorskip("optuna")
 
-from ercc.compiler.cli import run  # noqa: E402
+from ercc.cli import run  # noqa: E402
 from ercc.exploration import explore  # noqa: E402
 
 pytestmark = pytest.mark.slow

@@ -10,7 +10,7 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 from xdsl.dialects import func
 
-from ercc.compiler.errors import ErccError
+from ercc.errors import ErccError
 from ercc.dialects import rnn
 from ercc.dialects.rnn import shape_of
 from ercc.frontends.onnx_import import ImportedModel, TensorSpec, import_onnx

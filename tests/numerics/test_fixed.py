@@ -98,7 +98,7 @@ class Harness:
                 s, t = fmts[0], fmts[1]
                 op = {"add": "+", "sub": "-", "mul": "*"}[kind]
                 body += [
-                    f"      long long r, q; std::scanf(\"%lld %lld\", &r, &q);",
+                    "      long long r, q; std::scanf(\"%lld %lld\", &r, &q);",
                     f"      {_decl(s)} a; set_raw(a, r, {s.width}); {_decl(t)} b; set_raw(b, q, {t.width});",
                     f"      {_decl(d)} y = a {op} b; put(y, {d.width});",
                 ]
@@ -138,7 +138,7 @@ class Harness:
 
         values = np.array([int(v) for v in out.stdout.split()], dtype=np.uint64)
         results, at = [], 0
-        for kind, fmts, inputs in self.cases:
+        for _kind, fmts, inputs in self.cases:
             n = len(inputs[0])
             results.append(_sign_extend(values[at : at + n], fmts[-1]))
             at += n

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from ercc.backends.hls.csim import build_csim
-from ercc.compiler.errors import ErccError
+from ercc.errors import ErccError
 from ercc.compiler.pipeline import CompileOptions, compile_model
 from ercc.numerics.reference import ReferenceExecutor
 from models import make_gru_model, make_lstm_model, make_rnn_model
@@ -174,7 +174,7 @@ def _cli(*args) -> tuple[int, str]:
     import contextlib
     import io
 
-    from ercc.compiler.cli import run
+    from ercc.cli import run
 
     err = io.StringIO()
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from models import make_lstm_model, make_rnn_model, run_onnxruntime
 
-from ercc.compiler.errors import ErccError
+from ercc.errors import ErccError
 from ercc.compiler.pipeline import CompileOptions, compile_model
 from ercc.dialects.fix import FixedType
 from ercc.numerics.calibration import RANGE, range_format, saturation_counts

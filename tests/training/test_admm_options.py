@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from ercc.compiler.errors import ErccError
+from ercc.errors import ErccError
 from ercc.training.cli import admm_command, build_parser
 
 

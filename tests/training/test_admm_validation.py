@@ -4,7 +4,7 @@ import numpy as np
 import onnx
 import pytest
 
-from ercc.compiler.errors import ErccError
+from ercc.errors import ErccError
 from ercc.numerics.circulant import project_dense
 from ercc.training.cli import EXIT_MAX_DROP, admm_command, main
 

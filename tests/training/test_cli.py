@@ -7,7 +7,7 @@ import pytest
 import torch
 from admm_helpers import Classifier, export
 
-from ercc.compiler.errors import ErccError
+from ercc.errors import ErccError
 from ercc.numerics.circulant import project_dense
 from ercc.training.cli import admm_command, main, parse_args, run
 

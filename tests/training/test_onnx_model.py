@@ -8,7 +8,7 @@ import torch
 from onnx import TensorProto, helper
 
 from admm_helpers import Classifier, export
-from ercc.compiler.errors import ErccError
+from ercc.errors import ErccError
 from ercc.training.onnx_model import OnnxModule, write_back
 
 

@@ -6,10 +6,10 @@
 func.func @named(%x: tensor<3x1x2xf32>) -> (tensor<3x2x1x2xf32>, tensor<3x1x1x2xf32>) {
   %w = arith.constant dense<[[[1.0, 2.0], [3.0, 4.0]], [[5.0, 6.0], [7.0, 8.0]]]> : tensor<2x2x2xf32>
   %r = arith.constant dense<0.5> : tensor<2x2x2xf32>
-  %y, %yh = rnn.rnn %x, %w, %r {hidden_size = 2 : i64, direction = "bidirectional", activations = [#rnn.act<tanh>, #rnn.act<tanh>], ercc.layer = "enc/a"} : tensor<3x1x2xf32>, tensor<2x2x2xf32>, tensor<2x2x2xf32> -> tensor<3x2x1x2xf32>, tensor<2x1x2xf32>
+  %y, %yh = rnn.rnn %x, %w, %r {hidden_size = 2 : i64, direction = #rnn<direction bidirectional>, activations = [#rnn.act<tanh>, #rnn.act<tanh>], ercc.layer = "enc/a"} : tensor<3x1x2xf32>, tensor<2x2x2xf32>, tensor<2x2x2xf32> -> tensor<3x2x1x2xf32>, tensor<2x1x2xf32>
   %w1 = arith.constant dense<[[[1.0, 2.0], [3.0, 4.0]]]> : tensor<1x2x2xf32>
   %r1 = arith.constant dense<0.5> : tensor<1x2x2xf32>
-  %y1, %yh1 = rnn.rnn %x, %w1, %r1 {hidden_size = 2 : i64, direction = "forward", activations = [#rnn.act<tanh>], ercc.layer = "dec"} : tensor<3x1x2xf32>, tensor<1x2x2xf32>, tensor<1x2x2xf32> -> tensor<3x1x1x2xf32>, tensor<1x1x2xf32>
+  %y1, %yh1 = rnn.rnn %x, %w1, %r1 {hidden_size = 2 : i64, direction = #rnn<direction forward>, activations = [#rnn.act<tanh>], ercc.layer = "dec"} : tensor<3x1x2xf32>, tensor<1x2x2xf32>, tensor<1x2x2xf32> -> tensor<3x1x1x2xf32>, tensor<1x1x2xf32>
   func.return %y, %y1 : tensor<3x2x1x2xf32>, tensor<3x1x1x2xf32>
 }
 

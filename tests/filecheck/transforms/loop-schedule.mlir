@@ -32,3 +32,11 @@ func.func @cell(%x: tensor<3x6xf32>) -> tensor<3x4xf32> {
 // CHECK-NEXT:    rnn.activation <tanh> %a {sched.loop = #sched.loop<ii = 1, unroll = 1>}
 
 // U2:          rnn.matvec %w, %xt {sched.loop = #sched.loop<ii = 1, unroll = 2>}
+
+// Any op with the Elementwise trait is pipelined, fix.pwl (an activation table) included.
+func.func @pwl(%x: tensor<4xf32>, %b: tensor<3xf32>, %v: tensor<2xf32>, %s: tensor<2xf32>) -> tensor<4xf32> {
+  %y = fix.pwl %x, %b, %v, %s {below = 0.0 : f64, above = 1.0 : f64} : (tensor<4xf32>, tensor<3xf32>, tensor<2xf32>, tensor<2xf32>) -> tensor<4xf32>
+  func.return %y : tensor<4xf32>
+}
+// CHECK-LABEL: func.func @pwl
+// CHECK:         fix.pwl %x, %b, %v, %s {sched.loop = #sched.loop<ii = 1, unroll = 1>, below = 0.000000e+00 : f64, above = 1.000000e+00 : f64}

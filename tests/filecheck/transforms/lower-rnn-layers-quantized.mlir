@@ -7,7 +7,7 @@
 func.func @quant_lstm(%x: tensor<3x1x1xf32>) -> tensor<3x1x1x2xf32> {
   %w = arith.constant dense<0.25> : tensor<1x8x1xf32>
   %r = arith.constant dense<0.5> : tensor<1x8x2xf32>
-  %y, %yh, %yc = rnn.lstm %x, %w, %r {hidden_size = 2 : i64, direction = "forward", activations = [#rnn.act<sigmoid>, #rnn.act<tanh>, #rnn.act<tanh>], ercc.quantizers = {
+  %y, %yh, %yc = rnn.lstm %x, %w, %r {hidden_size = 2 : i64, direction = #rnn<direction forward>, activations = [#rnn.act<sigmoid>, #rnn.act<tanh>, #rnn.act<tanh>], ercc.quantizers = {
       input = {scale = 0.0078125 : f64, zero_point = 0.0 : f64, bits = 8 : i64, signed, rounding = "ROUND"},
       output = {scale = 0.015625 : f64, zero_point = 0.0 : f64, bits = 8 : i64, signed, rounding = "ROUND"},
       cell_state = {scale = 0.03125 : f64, zero_point = 0.0 : f64, bits = 8 : i64, signed, rounding = "ROUND"},

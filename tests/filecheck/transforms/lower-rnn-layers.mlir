@@ -6,7 +6,7 @@ func.func @forward(%x: tensor<3x1x1xf32>) -> (tensor<3x1x1x2xf32>, tensor<1x1x2x
   %w = arith.constant dense<[[[1.0], [2.0], [3.0], [4.0], [5.0], [6.0], [7.0], [8.0]]]> : tensor<1x8x1xf32>
   %r = arith.constant dense<0.5> : tensor<1x8x2xf32>
   %b = arith.constant dense<[[1.0, 1.0, 2.0, 2.0, 3.0, 3.0, 4.0, 4.0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]]> : tensor<1x16xf32>
-  %y, %yh, %yc = rnn.lstm %x, %w, %r bias(%b : tensor<1x16xf32>) {hidden_size = 2 : i64, direction = "forward", activations = [#rnn.act<sigmoid>, #rnn.act<tanh>, #rnn.act<tanh>]} : tensor<3x1x1xf32>, tensor<1x8x1xf32>, tensor<1x8x2xf32> -> tensor<3x1x1x2xf32>, tensor<1x1x2xf32>, tensor<1x1x2xf32>
+  %y, %yh, %yc = rnn.lstm %x, %w, %r bias(%b : tensor<1x16xf32>) {hidden_size = 2 : i64, direction = #rnn<direction forward>, activations = [#rnn.act<sigmoid>, #rnn.act<tanh>, #rnn.act<tanh>]} : tensor<3x1x1xf32>, tensor<1x8x1xf32>, tensor<1x8x2xf32> -> tensor<3x1x1x2xf32>, tensor<1x1x2xf32>, tensor<1x1x2xf32>
   func.return %y, %yh : tensor<3x1x1x2xf32>, tensor<1x1x2xf32>
 }
 
@@ -59,7 +59,7 @@ func.func @forward(%x: tensor<3x1x1xf32>) -> (tensor<3x1x1x2xf32>, tensor<1x1x2x
 func.func @bidirectional(%x: tensor<3x1x1xf32>, %h0: tensor<2x1x2xf32>) -> tensor<3x2x1x2xf32> {
   %w = arith.constant dense<1.0> : tensor<2x8x1xf32>
   %r = arith.constant dense<0.5> : tensor<2x8x2xf32>
-  %y, %yh, %yc = rnn.lstm %x, %w, %r initial_h(%h0 : tensor<2x1x2xf32>) {hidden_size = 2 : i64, direction = "bidirectional", activations = [#rnn.act<sigmoid>, #rnn.act<tanh>, #rnn.act<tanh>, #rnn.act<hard_sigmoid>, #rnn.act<tanh>, #rnn.act<tanh>]} : tensor<3x1x1xf32>, tensor<2x8x1xf32>, tensor<2x8x2xf32> -> tensor<3x2x1x2xf32>, tensor<2x1x2xf32>, tensor<2x1x2xf32>
+  %y, %yh, %yc = rnn.lstm %x, %w, %r initial_h(%h0 : tensor<2x1x2xf32>) {hidden_size = 2 : i64, direction = #rnn<direction bidirectional>, activations = [#rnn.act<sigmoid>, #rnn.act<tanh>, #rnn.act<tanh>, #rnn.act<hard_sigmoid>, #rnn.act<tanh>, #rnn.act<tanh>]} : tensor<3x1x1xf32>, tensor<2x8x1xf32>, tensor<2x8x2xf32> -> tensor<3x2x1x2xf32>, tensor<2x1x2xf32>, tensor<2x1x2xf32>
   func.return %y : tensor<3x2x1x2xf32>
 }
 
@@ -84,7 +84,7 @@ func.func @gru(%x: tensor<3x1x1xf32>) -> (tensor<3x1x1x2xf32>, tensor<1x1x2xf32>
   %w = arith.constant dense<[[[1.0], [2.0], [3.0], [4.0], [5.0], [6.0]]]> : tensor<1x6x1xf32>
   %r = arith.constant dense<[[[0.125, 0.125], [0.125, 0.125], [0.25, 0.25], [0.25, 0.25], [0.375, 0.375], [0.375, 0.375]]]> : tensor<1x6x2xf32>
   %b = arith.constant dense<[[1.0, 1.0, 2.0, 2.0, 3.0, 3.0, 0.5, 0.5, 0.5, 0.5, 0.25, 0.25]]> : tensor<1x12xf32>
-  %y, %yh = rnn.gru %x, %w, %r bias(%b : tensor<1x12xf32>) {hidden_size = 2 : i64, direction = "forward", activations = [#rnn.act<sigmoid>, #rnn.act<tanh>]} : tensor<3x1x1xf32>, tensor<1x6x1xf32>, tensor<1x6x2xf32> -> tensor<3x1x1x2xf32>, tensor<1x1x2xf32>
+  %y, %yh = rnn.gru %x, %w, %r bias(%b : tensor<1x12xf32>) {hidden_size = 2 : i64, direction = #rnn<direction forward>, activations = [#rnn.act<sigmoid>, #rnn.act<tanh>]} : tensor<3x1x1xf32>, tensor<1x6x1xf32>, tensor<1x6x2xf32> -> tensor<3x1x1x2xf32>, tensor<1x1x2xf32>
   func.return %y, %yh : tensor<3x1x1x2xf32>, tensor<1x1x2xf32>
 }
 
@@ -138,7 +138,7 @@ func.func @gru_linear_before_reset(%x: tensor<3x1x1xf32>) -> tensor<1x1x2xf32> {
   %w = arith.constant dense<[[[1.0], [2.0], [3.0], [4.0], [5.0], [6.0]]]> : tensor<1x6x1xf32>
   %r = arith.constant dense<[[[0.125, 0.125], [0.125, 0.125], [0.25, 0.25], [0.25, 0.25], [0.375, 0.375], [0.375, 0.375]]]> : tensor<1x6x2xf32>
   %b = arith.constant dense<[[1.0, 1.0, 2.0, 2.0, 3.0, 3.0, 0.5, 0.5, 0.5, 0.5, 0.25, 0.25]]> : tensor<1x12xf32>
-  %y, %yh = rnn.gru %x, %w, %r bias(%b : tensor<1x12xf32>) {hidden_size = 2 : i64, direction = "forward", activations = [#rnn.act<sigmoid>, #rnn.act<tanh>], linear_before_reset} : tensor<3x1x1xf32>, tensor<1x6x1xf32>, tensor<1x6x2xf32> -> tensor<3x1x1x2xf32>, tensor<1x1x2xf32>
+  %y, %yh = rnn.gru %x, %w, %r bias(%b : tensor<1x12xf32>) {hidden_size = 2 : i64, direction = #rnn<direction forward>, activations = [#rnn.act<sigmoid>, #rnn.act<tanh>], linear_before_reset} : tensor<3x1x1xf32>, tensor<1x6x1xf32>, tensor<1x6x2xf32> -> tensor<3x1x1x2xf32>, tensor<1x1x2xf32>
   func.return %yh : tensor<1x1x2xf32>
 }
 
@@ -168,7 +168,7 @@ func.func @elman(%x: tensor<3x1x1xf32>) -> (tensor<3x2x1x2xf32>, tensor<2x1x2xf3
   %w = arith.constant dense<[[[1.0], [2.0]], [[3.0], [4.0]]]> : tensor<2x2x1xf32>
   %r = arith.constant dense<0.5> : tensor<2x2x2xf32>
   %b = arith.constant dense<[[1.0, 1.0, 0.5, 0.5], [0.0, 0.0, 0.0, 0.0]]> : tensor<2x4xf32>
-  %y, %yh = rnn.rnn %x, %w, %r bias(%b : tensor<2x4xf32>) {hidden_size = 2 : i64, direction = "bidirectional", activations = [#rnn.act<tanh>, #rnn.act<relu>], clip = 2.0 : f32} : tensor<3x1x1xf32>, tensor<2x2x1xf32>, tensor<2x2x2xf32> -> tensor<3x2x1x2xf32>, tensor<2x1x2xf32>
+  %y, %yh = rnn.rnn %x, %w, %r bias(%b : tensor<2x4xf32>) {hidden_size = 2 : i64, direction = #rnn<direction bidirectional>, activations = [#rnn.act<tanh>, #rnn.act<relu>], clip = 2.0 : f32} : tensor<3x1x1xf32>, tensor<2x2x1xf32>, tensor<2x2x2xf32> -> tensor<3x2x1x2xf32>, tensor<2x1x2xf32>
   func.return %y, %yh : tensor<3x2x1x2xf32>, tensor<2x1x2xf32>
 }
 
@@ -202,7 +202,7 @@ func.func @elman(%x: tensor<3x1x1xf32>) -> (tensor<3x2x1x2xf32>, tensor<2x1x2xf3
 func.func @lengths(%x: tensor<3x1x1xf32>, %len: tensor<1xi32>) -> (tensor<3x2x1x2xf32>, tensor<2x1x2xf32>) {
   %w = arith.constant dense<1.0> : tensor<2x6x1xf32>
   %r = arith.constant dense<0.5> : tensor<2x6x2xf32>
-  %y, %yh = rnn.gru %x, %w, %r lengths(%len : tensor<1xi32>) {hidden_size = 2 : i64, direction = "bidirectional", activations = [#rnn.act<sigmoid>, #rnn.act<tanh>, #rnn.act<sigmoid>, #rnn.act<tanh>]} : tensor<3x1x1xf32>, tensor<2x6x1xf32>, tensor<2x6x2xf32> -> tensor<3x2x1x2xf32>, tensor<2x1x2xf32>
+  %y, %yh = rnn.gru %x, %w, %r lengths(%len : tensor<1xi32>) {hidden_size = 2 : i64, direction = #rnn<direction bidirectional>, activations = [#rnn.act<sigmoid>, #rnn.act<tanh>, #rnn.act<sigmoid>, #rnn.act<tanh>]} : tensor<3x1x1xf32>, tensor<2x6x1xf32>, tensor<2x6x2xf32> -> tensor<3x2x1x2xf32>, tensor<2x1x2xf32>
   func.return %y, %yh : tensor<3x2x1x2xf32>, tensor<2x1x2xf32>
 }
 

@@ -3,7 +3,7 @@
 func.func @bad_w(%x: tensor<5x1x3xf32>) {
   %w = arith.constant dense<0.5> : tensor<1x12x3xf32>
   %r = arith.constant dense<0.25> : tensor<1x16x4xf32>
-  %y, %yh, %yc = rnn.lstm %x, %w, %r {hidden_size = 4 : i64, direction = "forward", activations = [#rnn.act<sigmoid>, #rnn.act<tanh>, #rnn.act<tanh>]} : tensor<5x1x3xf32>, tensor<1x12x3xf32>, tensor<1x16x4xf32> -> tensor<5x1x1x4xf32>, tensor<1x1x4xf32>, tensor<1x1x4xf32>
+  %y, %yh, %yc = rnn.lstm %x, %w, %r {hidden_size = 4 : i64, direction = #rnn<direction forward>, activations = [#rnn.act<sigmoid>, #rnn.act<tanh>, #rnn.act<tanh>]} : tensor<5x1x3xf32>, tensor<1x12x3xf32>, tensor<1x16x4xf32> -> tensor<5x1x1x4xf32>, tensor<1x1x4xf32>, tensor<1x1x4xf32>
   func.return
 }
 // CHECK: W must have shape [1, 16, 3], got [1, 12, 3]
@@ -13,17 +13,17 @@ func.func @bad_w(%x: tensor<5x1x3xf32>) {
 func.func @bad_direction(%x: tensor<5x1x3xf32>) {
   %w = arith.constant dense<0.5> : tensor<1x16x3xf32>
   %r = arith.constant dense<0.25> : tensor<1x16x4xf32>
-  %y, %yh, %yc = rnn.lstm %x, %w, %r {hidden_size = 4 : i64, direction = "sideways", activations = [#rnn.act<sigmoid>, #rnn.act<tanh>, #rnn.act<tanh>]} : tensor<5x1x3xf32>, tensor<1x16x3xf32>, tensor<1x16x4xf32> -> tensor<5x1x1x4xf32>, tensor<1x1x4xf32>, tensor<1x1x4xf32>
+  %y, %yh, %yc = rnn.lstm %x, %w, %r {hidden_size = 4 : i64, direction = #rnn<direction sideways>, activations = [#rnn.act<sigmoid>, #rnn.act<tanh>, #rnn.act<tanh>]} : tensor<5x1x3xf32>, tensor<1x16x3xf32>, tensor<1x16x4xf32> -> tensor<5x1x1x4xf32>, tensor<1x1x4xf32>, tensor<1x1x4xf32>
   func.return
 }
-// CHECK: direction must be forward, reverse or bidirectional, got 'sideways'
+// CHECK: Expected `forward`, `reverse`, or `bidirectional`.
 
 // -----
 
 func.func @too_few_activations(%x: tensor<5x1x3xf32>) {
   %w = arith.constant dense<0.5> : tensor<2x16x3xf32>
   %r = arith.constant dense<0.25> : tensor<2x16x4xf32>
-  %y, %yh, %yc = rnn.lstm %x, %w, %r {hidden_size = 4 : i64, direction = "bidirectional", activations = [#rnn.act<sigmoid>, #rnn.act<tanh>, #rnn.act<tanh>]} : tensor<5x1x3xf32>, tensor<2x16x3xf32>, tensor<2x16x4xf32> -> tensor<5x2x1x4xf32>, tensor<2x1x4xf32>, tensor<2x1x4xf32>
+  %y, %yh, %yc = rnn.lstm %x, %w, %r {hidden_size = 4 : i64, direction = #rnn<direction bidirectional>, activations = [#rnn.act<sigmoid>, #rnn.act<tanh>, #rnn.act<tanh>]} : tensor<5x1x3xf32>, tensor<2x16x3xf32>, tensor<2x16x4xf32> -> tensor<5x2x1x4xf32>, tensor<2x1x4xf32>, tensor<2x1x4xf32>
   func.return
 }
 // CHECK: expected 6 activations for 2 direction(s), got 3
@@ -33,7 +33,7 @@ func.func @too_few_activations(%x: tensor<5x1x3xf32>) {
 func.func @batch_not_one(%x: tensor<5x2x3xf32>) {
   %w = arith.constant dense<0.5> : tensor<1x16x3xf32>
   %r = arith.constant dense<0.25> : tensor<1x16x4xf32>
-  %y, %yh, %yc = rnn.lstm %x, %w, %r {hidden_size = 4 : i64, direction = "forward", activations = [#rnn.act<sigmoid>, #rnn.act<tanh>, #rnn.act<tanh>]} : tensor<5x2x3xf32>, tensor<1x16x3xf32>, tensor<1x16x4xf32> -> tensor<5x1x1x4xf32>, tensor<1x1x4xf32>, tensor<1x1x4xf32>
+  %y, %yh, %yc = rnn.lstm %x, %w, %r {hidden_size = 4 : i64, direction = #rnn<direction forward>, activations = [#rnn.act<sigmoid>, #rnn.act<tanh>, #rnn.act<tanh>]} : tensor<5x2x3xf32>, tensor<1x16x3xf32>, tensor<1x16x4xf32> -> tensor<5x1x1x4xf32>, tensor<1x1x4xf32>, tensor<1x1x4xf32>
   func.return
 }
 // CHECK: X must have shape [T, 1, I] (batch fixed to 1), got [5, 2, 3]
@@ -137,7 +137,7 @@ func.func @scan_step(%x: tensor<5x3xf32>, %h0: tensor<4xf32>) {
 func.func @layer_lengths_type(%x: tensor<5x1x3xf32>, %len: tensor<1xi64>) {
   %w = arith.constant dense<0.5> : tensor<1x4x3xf32>
   %r = arith.constant dense<0.25> : tensor<1x4x4xf32>
-  %y, %yh = rnn.rnn %x, %w, %r lengths(%len : tensor<1xi64>) {hidden_size = 4 : i64, direction = "forward", activations = [#rnn.act<tanh>]} : tensor<5x1x3xf32>, tensor<1x4x3xf32>, tensor<1x4x4xf32> -> tensor<5x1x1x4xf32>, tensor<1x1x4xf32>
+  %y, %yh = rnn.rnn %x, %w, %r lengths(%len : tensor<1xi64>) {hidden_size = 4 : i64, direction = #rnn<direction forward>, activations = [#rnn.act<tanh>]} : tensor<5x1x3xf32>, tensor<1x4x3xf32>, tensor<1x4x4xf32> -> tensor<5x1x1x4xf32>, tensor<1x1x4xf32>
   func.return
 }
 // CHECK: lengths must be tensor<1xi32>, got tensor<1xi64>
@@ -166,7 +166,7 @@ func.func @unknown_activation(%a: tensor<4xf32>) {
 func.func @gru_bad_r(%x: tensor<5x1x3xf32>) {
   %w = arith.constant dense<0.5> : tensor<1x12x3xf32>
   %r = arith.constant dense<0.25> : tensor<1x16x4xf32>
-  %y, %yh = rnn.gru %x, %w, %r {hidden_size = 4 : i64, direction = "forward", activations = [#rnn.act<sigmoid>, #rnn.act<tanh>]} : tensor<5x1x3xf32>, tensor<1x12x3xf32>, tensor<1x16x4xf32> -> tensor<5x1x1x4xf32>, tensor<1x1x4xf32>
+  %y, %yh = rnn.gru %x, %w, %r {hidden_size = 4 : i64, direction = #rnn<direction forward>, activations = [#rnn.act<sigmoid>, #rnn.act<tanh>]} : tensor<5x1x3xf32>, tensor<1x12x3xf32>, tensor<1x16x4xf32> -> tensor<5x1x1x4xf32>, tensor<1x1x4xf32>
   func.return
 }
 // CHECK: R must have shape [1, 12, 4], got [1, 16, 4]
@@ -176,7 +176,7 @@ func.func @gru_bad_r(%x: tensor<5x1x3xf32>) {
 func.func @rnn_activations(%x: tensor<5x1x3xf32>) {
   %w = arith.constant dense<0.5> : tensor<1x4x3xf32>
   %r = arith.constant dense<0.25> : tensor<1x4x4xf32>
-  %y, %yh = rnn.rnn %x, %w, %r {hidden_size = 4 : i64, direction = "forward", activations = [#rnn.act<tanh>, #rnn.act<tanh>]} : tensor<5x1x3xf32>, tensor<1x4x3xf32>, tensor<1x4x4xf32> -> tensor<5x1x1x4xf32>, tensor<1x1x4xf32>
+  %y, %yh = rnn.rnn %x, %w, %r {hidden_size = 4 : i64, direction = #rnn<direction forward>, activations = [#rnn.act<tanh>, #rnn.act<tanh>]} : tensor<5x1x3xf32>, tensor<1x4x3xf32>, tensor<1x4x4xf32> -> tensor<5x1x1x4xf32>, tensor<1x1x4xf32>
   func.return
 }
 // CHECK: expected 1 activations for 1 direction(s), got 2

@@ -6,8 +6,8 @@ func.func @layer(%x: tensor<5x1x3xf32>, %h0: tensor<2x1x4xf32>) -> tensor<5x2x1x
   %w = arith.constant dense<0.5> : tensor<2x16x3xf32>
   %r = arith.constant dense<0.25> : tensor<2x16x4xf32>
   %b = arith.constant dense<0.0> : tensor<2x32xf32>
-  // CHECK: %{{.*}}, %{{.*}}, %{{.*}} = rnn.lstm %x, %w, %r bias(%b : tensor<2x32xf32>) initial_h(%h0 : tensor<2x1x4xf32>) {hidden_size = 4 : i64, direction = "bidirectional", activations = [#rnn.act<sigmoid>, #rnn.act<tanh>, #rnn.act<tanh>, #rnn.act<hard_sigmoid, 0.2, 0.5>, #rnn.act<tanh>, #rnn.act<leaky_relu, 0.1, 0.0>], clip = 3.000000e+00 : f32} : tensor<5x1x3xf32>, tensor<2x16x3xf32>, tensor<2x16x4xf32> -> tensor<5x2x1x4xf32>, tensor<2x1x4xf32>, tensor<2x1x4xf32>
-  %y, %yh, %yc = rnn.lstm %x, %w, %r bias(%b : tensor<2x32xf32>) initial_h(%h0 : tensor<2x1x4xf32>) {hidden_size = 4 : i64, direction = "bidirectional", activations = [#rnn.act<sigmoid>, #rnn.act<tanh>, #rnn.act<tanh>, #rnn.act<hard_sigmoid>, #rnn.act<tanh>, #rnn.act<leaky_relu, 0.1, 0.0>], clip = 3.0 : f32} : tensor<5x1x3xf32>, tensor<2x16x3xf32>, tensor<2x16x4xf32> -> tensor<5x2x1x4xf32>, tensor<2x1x4xf32>, tensor<2x1x4xf32>
+  // CHECK: %{{.*}}, %{{.*}}, %{{.*}} = rnn.lstm %x, %w, %r bias(%b : tensor<2x32xf32>) initial_h(%h0 : tensor<2x1x4xf32>) {hidden_size = 4 : i64, direction = #rnn<direction bidirectional>, activations = [#rnn.act<sigmoid>, #rnn.act<tanh>, #rnn.act<tanh>, #rnn.act<hard_sigmoid, 0.2, 0.5>, #rnn.act<tanh>, #rnn.act<leaky_relu, 0.1, 0.0>], clip = 3.000000e+00 : f32} : tensor<5x1x3xf32>, tensor<2x16x3xf32>, tensor<2x16x4xf32> -> tensor<5x2x1x4xf32>, tensor<2x1x4xf32>, tensor<2x1x4xf32>
+  %y, %yh, %yc = rnn.lstm %x, %w, %r bias(%b : tensor<2x32xf32>) initial_h(%h0 : tensor<2x1x4xf32>) {hidden_size = 4 : i64, direction = #rnn<direction bidirectional>, activations = [#rnn.act<sigmoid>, #rnn.act<tanh>, #rnn.act<tanh>, #rnn.act<hard_sigmoid>, #rnn.act<tanh>, #rnn.act<leaky_relu, 0.1, 0.0>], clip = 3.0 : f32} : tensor<5x1x3xf32>, tensor<2x16x3xf32>, tensor<2x16x4xf32> -> tensor<5x2x1x4xf32>, tensor<2x1x4xf32>, tensor<2x1x4xf32>
   func.return %y : tensor<5x2x1x4xf32>
 }
 
@@ -16,12 +16,12 @@ func.func @gru_and_rnn(%x: tensor<5x1x3xf32>, %h0: tensor<1x1x4xf32>) -> (tensor
   %w = arith.constant dense<0.5> : tensor<1x12x3xf32>
   %r = arith.constant dense<0.25> : tensor<1x12x4xf32>
   %b = arith.constant dense<0.0> : tensor<1x24xf32>
-  // CHECK: %y, %yh = rnn.gru %x, %w, %r bias(%b : tensor<1x24xf32>) initial_h(%h0 : tensor<1x1x4xf32>) {hidden_size = 4 : i64, direction = "reverse", activations = [#rnn.act<sigmoid>, #rnn.act<tanh>], clip = 2.000000e+00 : f32, linear_before_reset} : tensor<5x1x3xf32>, tensor<1x12x3xf32>, tensor<1x12x4xf32> -> tensor<5x1x1x4xf32>, tensor<1x1x4xf32>
-  %y, %yh = rnn.gru %x, %w, %r bias(%b : tensor<1x24xf32>) initial_h(%h0 : tensor<1x1x4xf32>) {hidden_size = 4 : i64, direction = "reverse", activations = [#rnn.act<sigmoid>, #rnn.act<tanh>], clip = 2.0 : f32, linear_before_reset} : tensor<5x1x3xf32>, tensor<1x12x3xf32>, tensor<1x12x4xf32> -> tensor<5x1x1x4xf32>, tensor<1x1x4xf32>
+  // CHECK: %y, %yh = rnn.gru %x, %w, %r bias(%b : tensor<1x24xf32>) initial_h(%h0 : tensor<1x1x4xf32>) {hidden_size = 4 : i64, direction = #rnn<direction reverse>, activations = [#rnn.act<sigmoid>, #rnn.act<tanh>], clip = 2.000000e+00 : f32, linear_before_reset} : tensor<5x1x3xf32>, tensor<1x12x3xf32>, tensor<1x12x4xf32> -> tensor<5x1x1x4xf32>, tensor<1x1x4xf32>
+  %y, %yh = rnn.gru %x, %w, %r bias(%b : tensor<1x24xf32>) initial_h(%h0 : tensor<1x1x4xf32>) {hidden_size = 4 : i64, direction = #rnn<direction reverse>, activations = [#rnn.act<sigmoid>, #rnn.act<tanh>], clip = 2.0 : f32, linear_before_reset} : tensor<5x1x3xf32>, tensor<1x12x3xf32>, tensor<1x12x4xf32> -> tensor<5x1x1x4xf32>, tensor<1x1x4xf32>
   %w2 = arith.constant dense<0.5> : tensor<2x4x3xf32>
   %r2 = arith.constant dense<0.25> : tensor<2x4x4xf32>
-  // CHECK: %y2, %yh2 = rnn.rnn %x, %w2, %r2 {hidden_size = 4 : i64, direction = "bidirectional", activations = [#rnn.act<tanh>, #rnn.act<relu>]} : tensor<5x1x3xf32>, tensor<2x4x3xf32>, tensor<2x4x4xf32> -> tensor<5x2x1x4xf32>, tensor<2x1x4xf32>
-  %y2, %yh2 = rnn.rnn %x, %w2, %r2 {hidden_size = 4 : i64, direction = "bidirectional", activations = [#rnn.act<tanh>, #rnn.act<relu>]} : tensor<5x1x3xf32>, tensor<2x4x3xf32>, tensor<2x4x4xf32> -> tensor<5x2x1x4xf32>, tensor<2x1x4xf32>
+  // CHECK: %y2, %yh2 = rnn.rnn %x, %w2, %r2 {hidden_size = 4 : i64, direction = #rnn<direction bidirectional>, activations = [#rnn.act<tanh>, #rnn.act<relu>]} : tensor<5x1x3xf32>, tensor<2x4x3xf32>, tensor<2x4x4xf32> -> tensor<5x2x1x4xf32>, tensor<2x1x4xf32>
+  %y2, %yh2 = rnn.rnn %x, %w2, %r2 {hidden_size = 4 : i64, direction = #rnn<direction bidirectional>, activations = [#rnn.act<tanh>, #rnn.act<relu>]} : tensor<5x1x3xf32>, tensor<2x4x3xf32>, tensor<2x4x4xf32> -> tensor<5x2x1x4xf32>, tensor<2x1x4xf32>
   func.return %yh, %yh2 : tensor<1x1x4xf32>, tensor<2x1x4xf32>
 }
 
@@ -87,16 +87,16 @@ func.func @cell(%x: tensor<5x3xf32>) -> tensor<5x4xf32> {
 func.func @lengths(%x: tensor<5x1x3xf32>, %len: tensor<1xi32>) -> (tensor<1x1x4xf32>, tensor<5x4xf32>) {
   %w = arith.constant dense<0.5> : tensor<1x4x3xf32>
   %r = arith.constant dense<0.25> : tensor<1x4x4xf32>
-  // CHECK: %y, %yh = rnn.rnn %x, %w, %r lengths(%len : tensor<1xi32>) {hidden_size = 4 : i64, direction = "forward", activations = [#rnn.act<tanh>]} : tensor<5x1x3xf32>, tensor<1x4x3xf32>, tensor<1x4x4xf32> -> tensor<5x1x1x4xf32>, tensor<1x1x4xf32>
-  %y, %yh = rnn.rnn %x, %w, %r lengths(%len : tensor<1xi32>) {hidden_size = 4 : i64, direction = "forward", activations = [#rnn.act<tanh>]} : tensor<5x1x3xf32>, tensor<1x4x3xf32>, tensor<1x4x4xf32> -> tensor<5x1x1x4xf32>, tensor<1x1x4xf32>
+  // CHECK: %y, %yh = rnn.rnn %x, %w, %r lengths(%len : tensor<1xi32>) {hidden_size = 4 : i64, direction = #rnn<direction forward>, activations = [#rnn.act<tanh>]} : tensor<5x1x3xf32>, tensor<1x4x3xf32>, tensor<1x4x4xf32> -> tensor<5x1x1x4xf32>, tensor<1x1x4xf32>
+  %y, %yh = rnn.rnn %x, %w, %r lengths(%len : tensor<1xi32>) {hidden_size = 4 : i64, direction = #rnn<direction forward>, activations = [#rnn.act<tanh>]} : tensor<5x1x3xf32>, tensor<1x4x3xf32>, tensor<1x4x4xf32> -> tensor<5x1x1x4xf32>, tensor<1x1x4xf32>
   %w4 = arith.constant dense<0.5> : tensor<1x16x3xf32>
   %r4 = arith.constant dense<0.25> : tensor<1x16x4xf32>
-  // CHECK: rnn.lstm %x, %w4, %r4 lengths(%len : tensor<1xi32>) {hidden_size = 4 : i64, direction = "reverse"
-  %y4, %yh4, %yc4 = rnn.lstm %x, %w4, %r4 lengths(%len : tensor<1xi32>) {hidden_size = 4 : i64, direction = "reverse", activations = [#rnn.act<sigmoid>, #rnn.act<tanh>, #rnn.act<tanh>]} : tensor<5x1x3xf32>, tensor<1x16x3xf32>, tensor<1x16x4xf32> -> tensor<5x1x1x4xf32>, tensor<1x1x4xf32>, tensor<1x1x4xf32>
+  // CHECK: rnn.lstm %x, %w4, %r4 lengths(%len : tensor<1xi32>) {hidden_size = 4 : i64, direction = #rnn<direction reverse>
+  %y4, %yh4, %yc4 = rnn.lstm %x, %w4, %r4 lengths(%len : tensor<1xi32>) {hidden_size = 4 : i64, direction = #rnn<direction reverse>, activations = [#rnn.act<sigmoid>, #rnn.act<tanh>, #rnn.act<tanh>]} : tensor<5x1x3xf32>, tensor<1x16x3xf32>, tensor<1x16x4xf32> -> tensor<5x1x1x4xf32>, tensor<1x1x4xf32>, tensor<1x1x4xf32>
   %w3 = arith.constant dense<0.5> : tensor<1x12x3xf32>
   %r3 = arith.constant dense<0.25> : tensor<1x12x4xf32>
   // CHECK: rnn.gru %x, %w3, %r3 lengths(%len : tensor<1xi32>) {hidden_size = 4 : i64
-  %y3, %yh3 = rnn.gru %x, %w3, %r3 lengths(%len : tensor<1xi32>) {hidden_size = 4 : i64, direction = "forward", activations = [#rnn.act<sigmoid>, #rnn.act<tanh>]} : tensor<5x1x3xf32>, tensor<1x12x3xf32>, tensor<1x12x4xf32> -> tensor<5x1x1x4xf32>, tensor<1x1x4xf32>
+  %y3, %yh3 = rnn.gru %x, %w3, %r3 lengths(%len : tensor<1xi32>) {hidden_size = 4 : i64, direction = #rnn<direction forward>, activations = [#rnn.act<sigmoid>, #rnn.act<tanh>]} : tensor<5x1x3xf32>, tensor<1x12x3xf32>, tensor<1x12x4xf32> -> tensor<5x1x1x4xf32>, tensor<1x1x4xf32>
   %xs = rnn.reshape %x : tensor<5x1x3xf32> -> tensor<5x3xf32>
   %h0 = arith.constant dense<0.0> : tensor<4xf32>
   %m = arith.constant dense<1.0> : tensor<4x3xf32>

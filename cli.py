@@ -21,8 +21,8 @@ from collections.abc import Callable, Sequence
 
 from ercc import __version__
 from ercc.compiler import progress
-from ercc.compiler.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USER, ErccError
 from ercc.compiler.pipeline import INTERFACES, PRECISIONS, CompileOptions
+from ercc.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USER, ErccError
 
 
 class _OneLineParser(argparse.ArgumentParser):
@@ -202,7 +202,8 @@ def _located(path: str, run: Callable):
     try:
         return run()
     except ErccError as e:
-        raise e.with_file(path)
+        e.with_file(path)
+        raise
 
 
 def _export_onnx_command(argv: Sequence[str]) -> int:

@@ -2,6 +2,8 @@
 
 An `ErccError` is the user's problem (bad model, bad option) and exits with
 code 2; anything else escaping the driver is a bug in ercc and exits with 1.
+It is the bottom layer of the import graph (docs/architecture.md): frontends,
+backends and the driver all raise it, and it imports nothing of ercc.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ class ErccError(Exception):
         self.file = file
         self.node = node
 
-    def with_file(self, file: str) -> "ErccError":
+    def with_file(self, file: str) -> ErccError:
         """The same error, located in `file` unless it already names one."""
         if self.file is None:
             self.file = file
