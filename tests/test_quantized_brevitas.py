@@ -40,7 +40,8 @@ def check_against_brevitas(case, bits: int, reference_sequences: int = 16) -> di
     """C simulation vs Brevitas (≤ 1 LSB of the output quantizer, same classes), reference == csim."""
     import ercc
 
-    compiled = ercc.compile(str(case.path), precision="float")
+    compiled = ercc.compile(str(case.path))  # no precision option: the model's own quantizers
+    assert compiled.options.precision == "float"  # computed exactly in float32
     layers = compiled.imported.quantized.layers.values()
     assert {q.bits for quantizers in layers for q in quantizers.values()} == {bits}  # all 11 + the input's
     name = compiled.imported.inputs[0].name
@@ -80,7 +81,7 @@ def test_worked_example_make_csim(brevitas_case, tmp_path):
     case = brevitas_case(8, True, 1)
     prj = tmp_path / "prj"
     run = subprocess.run(
-        [sys.executable, "-m", "ercc", str(case.path), "-o", f"{prj}/", "--precision", "float"],
+        [sys.executable, "-m", "ercc", str(case.path), "-o", f"{prj}/"],  # as the doc writes it
         capture_output=True, text=True, timeout=300,
     )
     assert run.returncode == 0, run.stderr
@@ -90,13 +91,22 @@ def test_worked_example_make_csim(brevitas_case, tmp_path):
     assert "outputs match" in run.stdout
 
 
-def test_quantized_model_refuses_block_size_and_fixed_precision(brevitas_case, tmp_path):
+def test_quantized_model_refuses_block_size_and_ercc_formats(brevitas_case, tmp_path):
     import ercc
     from ercc.compiler.errors import ErccError
 
     case = brevitas_case(8, True, 1)
-    with pytest.raises(ErccError, match="--precision fixed on a quantized model would re-quantize it"):
-        ercc.compile(str(case.path), precision="fixed")
+    with pytest.raises(ErccError, match="--weight-bits, --rounding on a quantized model would re-quantize it"):
+        ercc.compile(str(case.path), weight_bits=8, rounding="AP_TRN")
+    run = subprocess.run(
+        [sys.executable, "-m", "ercc", str(case.path), "-o", str(tmp_path / "k8.cpp"), "--act-bits", "8"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert run.returncode == 2 and len(run.stderr.strip().splitlines()) == 1, run.stderr
+    assert "--act-bits on a quantized model" in run.stderr and "--requantize" in run.stderr
+    assert not (tmp_path / "k8.cpp").exists()
+    own = ercc.compile(str(case.path), precision="fixed", record_ir=False)  # the default, spelled out
+    assert own.options.precision == "float" and "std::nearbyint" in own.source
     requantized = ercc.compile(str(case.path), precision="fixed", requantize=True, record_ir=False)
     assert "std::nearbyint" not in requantized.source and "ap_fixed" in requantized.source
     out = tmp_path / "k.cpp"
