@@ -76,17 +76,24 @@ def test_variants_match_brevitas(brevitas_case, bits, batch_first, layers):
     check_against_brevitas(brevitas_case(bits, batch_first, layers), bits, reference_sequences=32)
 
 
-def test_worked_example_make_csim(brevitas_case, tmp_path):
-    """docs/quantized-models.md's example: the exported model → a Vitis HLS project → make csim."""
-    case = brevitas_case(8, True, 1)
-    prj = tmp_path / "prj"
-    run = subprocess.run(
-        [sys.executable, "-m", "ercc", str(case.path), "-o", f"{prj}/"],  # as the doc writes it
-        capture_output=True, text=True, timeout=300,
-    )
+def test_worked_example_make_csim(tmp_path, monkeypatch):
+    """docs/quantized-models.md's worked example as written: its python block (untrained: the
+    training is a comment there) exports the model, its command lines build and C-simulate it."""
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[1] / "docs" / "quantized-models.md").read_text()
+    section = doc.split("## Worked example", 1)[1].split("\n## ", 1)[0]
+    (kind, python), (_, shell) = re.findall(r"^```(\w*)\n(.*?)^```", section, re.S | re.M)
+    assert kind == "python"
+    monkeypatch.chdir(tmp_path)
+    exec(compile(python, "docs/quantized-models.md", "exec"), {"__name__": "example"})  # noqa: S102 - the doc's code
+    ercc_line, make_line = (ln.split("#", 1)[0].split() for ln in shell.strip().splitlines())
+    assert ercc_line[0] == "ercc" and make_line == ["make", "-C", "prj", "csim"]
+    run = subprocess.run([sys.executable, "-m", *ercc_line], capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
-    assert "std::nearbyint" in (prj / "ercc_kernel.cpp").read_text()  # the model's quantizers, in float32
-    run = subprocess.run(["make", "-C", str(prj), "csim"], capture_output=True, text=True, timeout=300)
+    assert "std::nearbyint" in (tmp_path / "prj" / "ercc_kernel.cpp").read_text()  # the model's quantizers
+    run = subprocess.run(make_line, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "outputs match" in run.stdout
 

@@ -63,7 +63,7 @@ def _files(tmp: Path) -> None:
     rng = np.random.default_rng(0)
     np.savez(tmp / "in.npz", X=rng.uniform(-1, 1, (4, T, I)).astype(np.float32))
     x = rng.standard_normal((60, T, I)).astype(np.float32)
-    np.savez(tmp / "train.npz", x=x, labels=(x[:, :, 0].mean(1) > 0).astype(np.int64) + (x[:, :, 1].mean(1) > 0))
+    np.savez(tmp / "train.npz", X=x, labels=(x[:, :, 0].mean(1) > 0).astype(np.int64) + (x[:, :, 1].mean(1) > 0))
     (tmp / "ercc.yaml").write_text("block-size: 4\n")
     onnx.save(_quant_weight_model(), tmp / "quant_lstm.onnx")
 
