@@ -16,10 +16,10 @@ memory (resident set of the whole process tree, sampled with psutil every
 
 and prints the kernel source, weights header and weights.bin sizes, and the
 g++ estimate the C simulation checks against its limits. Dense (K = 1) runs
-the same way with `--ks 1`. `--opt-levels -O1 -O2` also times g++ and the
+the same way with `--ks 1`. `--opt-levels O1 O2` also times g++ and the
 run of the csim build at each level (the same bits at every level: checked).
 
-    python benchmarks/lstm1024_csim.py [--ks 8 16] [--runs 3] [--sequences 4] [--opt-levels -O1 -O2]
+    python benchmarks/lstm1024_csim.py [--ks 8 16] [--runs 3] [--sequences 4] [--opt-levels O1 O2]
 """
 
 from __future__ import annotations
@@ -116,7 +116,8 @@ def main() -> None:
     parser.add_argument("--ks", type=int, nargs="+", default=[8, 16])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--sequences", type=int, default=4)
-    parser.add_argument("--opt-levels", nargs="*", default=[])
+    parser.add_argument("--opt-levels", nargs="*", default=[], type=lambda level: "-" + level.lstrip("-"),
+                        help="g++ levels without the dash (argparse takes -O1 for an option): O1 O2 O3")
     parser.add_argument("--skip-make", action="store_true", help="no project, no make csim")
     args = parser.parse_args()
     ercc = [sys.executable, "-m", "ercc"]
