@@ -1,7 +1,7 @@
 """C simulation in-process: the emitted kernel as a g++-built shared library loaded with ctypes.
 
 The same kernel source, weights file and g++ flags as `csim.py`'s driver
-binary (plus `-shared -fPIC`), so results are bit-identical to `ercc simulate`. A
+binary (plus `-shared -fPIC -pthread`), so results are bit-identical to `ercc simulate`. A
 generated `extern "C"` entry point converts float32 buffers to the ports' C
 types exactly as the driver does, and runs N sequences per call, on one worker
 thread per CPU (sequences are independent: the same bits). Libraries are
