@@ -347,6 +347,9 @@ def compile(  # noqa: A001 - the API's verb
     passes = parse_pipeline(pass_pipeline) if pass_pipeline is not None else None
     keep = record_ir or on_stage is not None
     imported, kernel = compile_model(model, opts, passes=passes, after_each=record if keep else None)
+    from ercc.frontends.quantized import model_options
+
+    opts = model_options(imported.quantized, opts)  # what compile_model compiled with
     from onnx import printer
 
     onnx_text = {"onnx": printer.to_text(imported.model)} if record_ir else {}

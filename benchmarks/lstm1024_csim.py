@@ -16,10 +16,10 @@ memory (resident set of the whole process tree, sampled with psutil every
 
 and prints the kernel source, weights header and weights.bin sizes, and the
 g++ estimate the C simulation checks against its limits. Dense (K = 1) runs
-the same way with `--ks 1`. `--opt-levels -O1 -O2` also times g++ and the
+the same way with `--ks 1`. `--opt-levels O1 O2` also times g++ and the
 run of the csim build at each level (the same bits at every level: checked).
 
-    python benchmarks/lstm1024_csim.py [--ks 8 16] [--runs 3] [--sequences 4] [--opt-levels -O1 -O2]
+    python benchmarks/lstm1024_csim.py [--ks 8 16] [--runs 3] [--sequences 4] [--opt-levels O1 O2]
 """
 
 from __future__ import annotations
@@ -53,11 +53,13 @@ m = ercc.compile(sys.argv[2], block_size=int(sys.argv[3]), precision="fixed", se
 t1 = time.perf_counter()
 y1 = m.predict(x)
 t2 = time.perf_counter()
+c2 = time.process_time()
 y2 = m.predict(x)
 t3 = time.perf_counter()
+cpu = time.process_time() - c2
 np.savez(sys.argv[4], **y1)
 same = all(np.array_equal(y1[k], y2[k]) for k in y1)
-print(json.dumps({{"compile": t1 - t0, "first": t2 - t1, "second": t3 - t2, "same": same}}))
+print(json.dumps({{"compile": t1 - t0, "first": t2 - t1, "second": t3 - t2, "cpu": cpu, "same": same}}))
 """
 
 
@@ -116,7 +118,8 @@ def main() -> None:
     parser.add_argument("--ks", type=int, nargs="+", default=[8, 16])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--sequences", type=int, default=4)
-    parser.add_argument("--opt-levels", nargs="*", default=[])
+    parser.add_argument("--opt-levels", nargs="*", default=[], type=lambda level: "-" + level.lstrip("-"),
+                        help="g++ levels without the dash (argparse takes -O1 for an option): O1 O2 O3")
     parser.add_argument("--skip-make", action="store_true", help="no project, no make csim")
     args = parser.parse_args()
     ercc = [sys.executable, "-m", "ercc"]
@@ -127,7 +130,8 @@ def main() -> None:
         rng = np.random.default_rng(0)
         np.savez(inputs, x=rng.uniform(-1, 1, (T, args.sequences, I)).astype(np.float32))
         print(f"2-layer LSTM, 1024 cells, {I} inputs, T = {T}, fixed point, xcku060; {args.sequences} sequences;"
-              f" medians of {args.runs} runs on {os.cpu_count()} cores (wall, peak RSS of the process tree)\n")
+              f" medians of {args.runs} runs on {os.cpu_count()} cores (wall, peak RSS of the process tree);"
+              f" load average {os.getloadavg()[0]:.1f} at the start\n")
         for k in args.ks:
             base = {**os.environ, "OMP_NUM_THREADS": "1"}
             opts = ["--block-size", str(k), "--precision", "fixed"]
@@ -168,7 +172,8 @@ def main() -> None:
             print(f"  predict(): process, cold cache       {median([(w, p) for w, p, _ in pred])}"
                   f"  (compile {statistics.median(r['compile'] for *_, r in pred):.1f} s,"
                   f" first call {statistics.median(r['first'] for *_, r in pred):.1f} s,"
-                  f" second call {statistics.median(r['second'] for *_, r in pred):.2f} s)")
+                  f" second call {statistics.median(r['second'] for *_, r in pred):.2f} s,"
+                  f" {statistics.median(r['cpu'] for *_, r in pred):.2f} s of CPU on all threads)")
             print(f"  predict(): process, cached build     {median([(w, p) for w, p, _ in cached])}"
                   f"  (first call {statistics.median(r['first'] for *_, r in cached):.2f} s);"
                   f" bit-identical to ercc simulate: {pred_same}")

@@ -29,7 +29,7 @@ VARIANTS = [(8, True, 1), (4, True, 1), (8, False, 1), (8, False, 2), (8, True, 
 
 def brevitas_row(root: Path, bits: int, batch_first: bool, layers: int) -> str:
     case = brevitas_models.build(root / f"q{bits}_{batch_first}_{layers}.onnx", bits=bits, batch_first=batch_first, layers=layers)
-    compiled = ercc.compile(str(case.path), precision="float", record_ir=False)
+    compiled = ercc.compile(str(case.path), record_ir=False)  # no precision option: its own quantizers
     name = compiled.imported.inputs[0].name
     logits, last = compiled.predict({name: case.x_test}).values()
     scale = list(compiled.imported.quantized.layers.values())[-1]["output"].scale
@@ -64,7 +64,7 @@ def weight_only_rows(root: Path) -> list[str]:
                 patched = root / f"{form}_{batch_first}_{per_channel}_patched.onnx"
                 module = wo._brevitas_weight_only(path, form, batch_first, per_channel)
                 wo._patch_squeeze(path, patched)
-                compiled = ercc.compile(str(patched), precision="float", record_ir=False)
+                compiled = ercc.compile(str(patched), record_ir=False)  # no precision option: its own quantizers
                 x = rng.standard_normal((8, wo.T, wo.I) if batch_first else (wo.T, 8, wo.I)).astype(np.float32)
                 name = compiled.imported.inputs[0].name
                 y = next(iter(compiled.predict({name: x}).values()))
@@ -83,7 +83,7 @@ def weight_only_rows(root: Path) -> list[str]:
         fp, q = root / "lstm.onnx", root / f"lstm_dq_{per_channel}.onnx"
         wo._float_lstm(fp)
         quantize_dynamic(str(fp), str(q), weight_type=QuantType.QInt8, per_channel=per_channel)
-        compiled = ercc.compile(str(q), precision="float", record_ir=False)
+        compiled = ercc.compile(str(q), record_ir=False)  # no precision option: its own quantizers
         x = rng.standard_normal((wo.T, 8, wo.I)).astype(np.float32)
         got = compiled.predict({"X": x})
         ort_y, ort_h = onnxruntime.InferenceSession(str(q), providers=["CPUExecutionProvider"]).run(None, {"X": x})

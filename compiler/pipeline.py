@@ -266,7 +266,7 @@ def import_model(path: str | os.PathLike, options: CompileOptions):
     imported = import_onnx(path, seq_len=options.seq_len, top=options.top, keep_quantizers=not options.requantize)
     from ercc.frontends.quantized import check_options
 
-    check_options(imported.quantized, options, imported.file)
+    check_options(imported.quantized, options, imported.file)  # compile_model then uses model_options
     check_block_size(
         imported.model, options.block_size, layers={n: max(ks) for n, ks in options.layer_block_sizes().items()}
     )
@@ -314,6 +314,9 @@ def compile_model(
     name = os.path.basename(os.fspath(path)) if isinstance(path, str | os.PathLike) else "the model"
     with progress.step(f"importing {name}"):
         imported = import_model(path, options)
+    from ercc.frontends.quantized import model_options
+
+    options = model_options(imported.quantized, options)  # a quantized model: its own quantizers
     ctx = make_context()
     if after_each is not None:
         after_each(None, imported.module)

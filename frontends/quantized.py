@@ -21,6 +21,7 @@ values onnxruntime computes; they are only recorded here.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -523,7 +524,13 @@ def _dynamic_to_lstm(
 
 
 def check_options(found: QuantizedModel, options, file: str) -> None:
-    """A quantized model keeps its own quantization: options that would change it conflict."""
+    """A quantized model keeps its own quantization: options that would change it conflict.
+
+    Without `--requantize` the model's quantizers are the kernel's formats whatever
+    `--precision` says (`model_options`), so the fixed-point options that choose
+    ercc's own formats, set to anything but their defaults, would be ignored:
+    they are an error instead, naming `--requantize`.
+    """
     if not found.quantized:
         return
     first = (list(found.layers) and f"node '{next(iter(found.layers))}' (QuantLSTMCell)") or found.weights[0]
@@ -534,9 +541,25 @@ def check_options(found: QuantizedModel, options, file: str) -> None:
             " then quantize it (docs/quantized-models.md)",
             file=file,
         )
-    if options.precision == "fixed" and not options.requantize:
+    if options.requantize:
+        return
+    from ercc.compiler.pipeline import FIXED_ONLY
+
+    defaults = type(options)()
+    named = [f"--{n.replace('_', '-')}" for n in (*FIXED_ONLY, "calib")
+             if getattr(options, n) != getattr(defaults, n)]
+    named += [f"layer '{n}': weight_bits" for n, o in options.layers if o.weight_bits is not None]
+    if named:
         raise ErccError(
-            f"--precision fixed on a quantized model would re-quantize it ({first}); ercc compiles the model's own"
-            " quantizers in float32 (--precision float), or pass --requantize to drop them and use ercc's formats",
+            f"{', '.join(named)} on a quantized model would re-quantize it ({first}); ercc compiles the model's own"
+            " quantizers, or pass --requantize to drop them and use ercc's formats",
             file=file,
         )
+
+
+def model_options(found: QuantizedModel, options):
+    """The options a model compiles with: a quantized one (without --requantize) computes its own
+    quantizers exactly, in float32 (`fix.quant`), so its datapath is `--precision float`."""
+    if found.quantized and not options.requantize and options.precision != "float":
+        return dataclasses.replace(options, precision="float")
+    return options

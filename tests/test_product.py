@@ -106,6 +106,25 @@ def test_predict_is_bit_identical_to_ercc_simulate(compiled, gru, batch, tmp_pat
     assert compiled.predict(batch)["Y"].tobytes() == got["Y"].tobytes()
 
 
+def test_predict_gives_the_same_bits_on_any_number_of_threads(compiled, batch, monkeypatch):
+    """A batch's sequences run on worker threads (one per CPU, ERCC_CSIM_THREADS caps it)."""
+    from ercc.backends.hls.sharedlib import csim_threads
+    from ercc.errors import ErccError
+
+    wide = np.concatenate([batch] * 3, axis=1)  # more sequences than threads
+    outputs = []
+    for n in ("1", "2", "7"):
+        monkeypatch.setenv("ERCC_CSIM_THREADS", n)
+        outputs.append(compiled.predict({"X": wide}))
+    for got in outputs[1:]:
+        for name in ("Y", "Y_h"):
+            assert got[name].tobytes() == outputs[0][name].tobytes(), name
+    assert (csim_threads(5), csim_threads(50)) == (5, 7)  # never more threads than sequences
+    monkeypatch.setenv("ERCC_CSIM_THREADS", "0")
+    with pytest.raises(ErccError, match="ERCC_CSIM_THREADS must be a positive integer, got '0'"):
+        compiled.predict({"X": batch})
+
+
 def test_export_onnx_matches_the_float_c_simulation(compiled, gru, batch, tmp_path):
     import onnxruntime as ort
 

@@ -40,7 +40,8 @@ def check_against_brevitas(case, bits: int, reference_sequences: int = 16) -> di
     """C simulation vs Brevitas (≤ 1 LSB of the output quantizer, same classes), reference == csim."""
     import ercc
 
-    compiled = ercc.compile(str(case.path), precision="float")
+    compiled = ercc.compile(str(case.path))  # no precision option: the model's own quantizers
+    assert compiled.options.precision == "float"  # computed exactly in float32
     layers = compiled.imported.quantized.layers.values()
     assert {q.bits for quantizers in layers for q in quantizers.values()} == {bits}  # all 11 + the input's
     name = compiled.imported.inputs[0].name
@@ -75,28 +76,44 @@ def test_variants_match_brevitas(brevitas_case, bits, batch_first, layers):
     check_against_brevitas(brevitas_case(bits, batch_first, layers), bits, reference_sequences=32)
 
 
-def test_worked_example_make_csim(brevitas_case, tmp_path):
-    """docs/quantized-models.md's example: the exported model → a Vitis HLS project → make csim."""
-    case = brevitas_case(8, True, 1)
-    prj = tmp_path / "prj"
-    run = subprocess.run(
-        [sys.executable, "-m", "ercc", str(case.path), "-o", f"{prj}/", "--precision", "float"],
-        capture_output=True, text=True, timeout=300,
-    )
+def test_worked_example_make_csim(tmp_path, monkeypatch):
+    """docs/quantized-models.md's worked example as written: its python block (untrained: the
+    training is a comment there) exports the model, its command lines build and C-simulate it."""
+    import re
+    from pathlib import Path
+
+    doc = (Path(__file__).parents[1] / "docs" / "quantized-models.md").read_text()
+    section = doc.split("## Worked example", 1)[1].split("\n## ", 1)[0]
+    (kind, python), (_, shell) = re.findall(r"^```(\w*)\n(.*?)^```", section, re.S | re.M)
+    assert kind == "python"
+    monkeypatch.chdir(tmp_path)
+    exec(compile(python, "docs/quantized-models.md", "exec"), {"__name__": "example"})  # noqa: S102 - the doc's code
+    ercc_line, make_line = (ln.split("#", 1)[0].split() for ln in shell.strip().splitlines())
+    assert ercc_line[0] == "ercc" and make_line == ["make", "-C", "prj", "csim"]
+    run = subprocess.run([sys.executable, "-m", *ercc_line], capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
-    assert "std::nearbyint" in (prj / "ercc_kernel.cpp").read_text()  # the model's quantizers, in float32
-    run = subprocess.run(["make", "-C", str(prj), "csim"], capture_output=True, text=True, timeout=300)
+    assert "std::nearbyint" in (tmp_path / "prj" / "ercc_kernel.cpp").read_text()  # the model's quantizers
+    run = subprocess.run(make_line, capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stdout + run.stderr
     assert "outputs match" in run.stdout
 
 
-def test_quantized_model_refuses_block_size_and_fixed_precision(brevitas_case, tmp_path):
+def test_quantized_model_refuses_block_size_and_ercc_formats(brevitas_case, tmp_path):
     import ercc
     from ercc.errors import ErccError
 
     case = brevitas_case(8, True, 1)
-    with pytest.raises(ErccError, match="--precision fixed on a quantized model would re-quantize it"):
-        ercc.compile(str(case.path), precision="fixed")
+    with pytest.raises(ErccError, match="--weight-bits, --rounding on a quantized model would re-quantize it"):
+        ercc.compile(str(case.path), weight_bits=8, rounding="AP_TRN")
+    run = subprocess.run(
+        [sys.executable, "-m", "ercc", str(case.path), "-o", str(tmp_path / "k8.cpp"), "--act-bits", "8"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert run.returncode == 2 and len(run.stderr.strip().splitlines()) == 1, run.stderr
+    assert "--act-bits on a quantized model" in run.stderr and "--requantize" in run.stderr
+    assert not (tmp_path / "k8.cpp").exists()
+    own = ercc.compile(str(case.path), precision="fixed", record_ir=False)  # the default, spelled out
+    assert own.options.precision == "float" and "std::nearbyint" in own.source
     requantized = ercc.compile(str(case.path), precision="fixed", requantize=True, record_ir=False)
     assert "std::nearbyint" not in requantized.source and "ap_fixed" in requantized.source
     out = tmp_path / "k.cpp"
