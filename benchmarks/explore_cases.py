@@ -55,11 +55,15 @@ class LastStep(nn.Module):
 def fsdd_case(hidden: int = 32, lr: float = 1e-2):
     x_train, y_train, x_test, y_test = load_fsdd(seed=1)
     return (LastStep(nn.LSTM, 13, hidden, 10), (pad(x_train, 32)[0], y_train), (pad(x_test, 32)[0], y_test), 30,
-            ["--trials", "100"], lr)
+            ["--trials", "100"], lr, None)
 
 
 def digits_case():
-    """scikit-learn's 8x8 digits, rows as time steps, pixels scaled to [0, 1]; a stratified 80/20 split."""
+    """scikit-learn's 8x8 digits, rows as time steps, pixels scaled to [0, 1]; stratified splits.
+
+    Test: 20 % of the set. Validation: 20 % of the rest, which the dense model is not trained on, so
+    that the exploration's --max-drop compares with a dense figure on unseen data (docs/admm.md).
+    """
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
 
@@ -67,7 +71,10 @@ def digits_case():
     x = (d.images / 16.0).astype(np.float32)
     x_train, x_test, y_train, y_test = train_test_split(x, d.target.astype(np.int64), test_size=0.2,
                                                         stratify=d.target, random_state=1)
-    return LastStep(nn.GRU, 8, 64, 10), (x_train, y_train), (x_test, y_test), 40, ["--trials", "100"], 3e-3
+    x_train, x_val, y_train, y_val = train_test_split(x_train, y_train, test_size=0.2, stratify=y_train,
+                                                      random_state=1)
+    return (LastStep(nn.GRU, 8, 64, 10), (x_train, y_train), (x_test, y_test), 40, ["--trials", "100"], 3e-3,
+            (x_val, y_val))
 
 
 def regression_data(n: int, rng: np.random.Generator):
@@ -80,7 +87,7 @@ def regression_data(n: int, rng: np.random.Generator):
 def regression_case():
     rng = np.random.default_rng(11)
     return (LastStep(nn.LSTM, 4, 24, 2, num_layers=2), regression_data(3000, rng), regression_data(1000, rng), 30,
-            ["--trials", "48", "--block-sizes", "1,4,8", "--weight-bits", "12,16"], 1e-2)
+            ["--trials", "48", "--block-sizes", "1,4,8", "--weight-bits", "12,16"], 1e-2, None)
 
 
 CASES = {"lstm128-fsdd": lambda: fsdd_case(128, 3e-3), "gru64-digits": digits_case, "lstm-fsdd": fsdd_case,
@@ -147,7 +154,7 @@ def _full(saved: dict) -> dict[str, dict]:
 def run_case(name: str, work: Path, jobs: int, audit: bool) -> list[str]:
     torch.manual_seed(0)
     torch.set_num_threads(1)
-    model, (x_train, y_train), (x_test, y_test), epochs, extra, lr = CASES[name]()
+    model, (x_train, y_train), (x_test, y_test), epochs, extra, lr, val = CASES[name]()
     start = time.perf_counter()
     path = work / f"{name}.onnx"
     if not path.exists():  # a rerun of the benchmark reuses the dense model (and so the explore cache)
@@ -163,6 +170,11 @@ def run_case(name: str, work: Path, jobs: int, audit: bool) -> list[str]:
     dense_s = time.perf_counter() - start
     data = work / f"{name}-train.npz"
     np.savez(data, x=x_train, labels=y_train)
+    common = []  # arguments every run of the case shares: the validation set, if the case has one
+    if val is not None:  # a validation set the dense model has not seen (else explore holds out 20 % of data)
+        np.savez(work / f"{name}-val.npz", x=val[0], labels=val[1])
+        common = ["--val", str(work / f"{name}-val.npz")]
+    extra = [*extra, *common]
     run = work / f"{name}-run"
     timing = work / f"{name}-first.json"
     if not timing.exists():
@@ -206,7 +218,7 @@ def run_case(name: str, work: Path, jobs: int, audit: bool) -> list[str]:
     for k in HAND_K:
         out = work / f"{name}-hand-k{k}"
         explore_cli(path, data, out, jobs, ["--block-sizes", str(k), "--weight-bits", "16", "--no-screen",
-                                            "--cache", str(run / "cache")], check=False)
+                                            "--cache", str(run / "cache"), *common], check=False)
         hand += list(_full(json.loads((out / "trials.json").read_text())).values())
     ok = [t for t in hand if _meets(t, saved)]
     lines.append("")
@@ -225,7 +237,7 @@ def run_case(name: str, work: Path, jobs: int, audit: bool) -> list[str]:
         lines.append(row("dense K = 1, 16-bit weights", dense_full,
                          test_metric(stored_weights(dense_proto, dense_full["config"]), x_test, y_test)))
     if audit:
-        lines += [""] + audit_lines(path, data, run, work, name, jobs)
+        lines += [""] + audit_lines(path, data, run, work, name, jobs, common)
     return lines
 
 
@@ -233,7 +245,8 @@ def _assignment(t: dict) -> str:
     return json.dumps(t["config"]["block_sizes"], sort_keys=True)
 
 
-def audit_lines(path: Path, data: Path, run: Path, work: Path, name: str, jobs: int) -> list[str]:
+def audit_lines(path: Path, data: Path, run: Path, work: Path, name: str, jobs: int,
+                common: list[str]) -> list[str]:
     """Full ADMM on a seeded sample of the block-size assignments the screening rule left untrained.
 
     Assignments left untrained only as dominated by a trained config that meets the limit are settled
@@ -249,8 +262,8 @@ def audit_lines(path: Path, data: Path, run: Path, work: Path, name: str, jobs: 
         pins = work / f"{name}-audit-{i}.json"
         pins.write_text(json.dumps({"layers": {n: {"block_sizes": [k]} for n, k in json.loads(ks).items()}}))
         out = work / f"{name}-audit-{i}"
-        explore_cli(path, data, out, jobs, ["--config", str(pins), "--no-screen", "--cache", str(run / "cache")],
-                    check=False)
+        explore_cli(path, data, out, jobs, ["--config", str(pins), "--no-screen", "--cache", str(run / "cache"),
+                                            *common], check=False)
         why = next((t["status"] for t in saved["trials"] if t["phase"] == "full" and _assignment(t) == ks),
                    "not a candidate")
         full = _full(json.loads((out / "trials.json").read_text())).values()
