@@ -237,6 +237,9 @@ def explore(
     def accurate(result: dict) -> bool:
         return screening.meets(result["value"], dense["metric"], dense["value"], max_drop)
 
+    def clear_miss(result: dict) -> bool:
+        return screening.clearly_misses(result["value"], dense["metric"], dense["value"], max_drop)
+
     progress = _progress(quiet)
     trials_out: list[dict] = []
     try:
@@ -269,7 +272,7 @@ def explore(
             while remaining:
                 decided = []
                 for c in remaining if screen else ():
-                    reason = screening.skip_reason(c, full_results, accurate)
+                    reason = screening.skip_reason(c, full_results, accurate, clear_miss)
                     if reason is not None:
                         trials_out.append({**c, "phase": "full", "status": reason, "value": None, "score": None})
                         progress.advance(full_task)

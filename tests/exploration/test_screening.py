@@ -34,17 +34,26 @@ def test_configs_over_the_device_are_not_candidates_and_a_loss_margin_is_relativ
 
 def test_a_trained_config_decides_the_ones_it_dominates_or_that_are_at_least_as_compressed():
     def accurate(r):
-        return r["value"] >= 0.97
+        return screening.meets(r["value"], "accuracy", 0.98, 0.01)
+
+    def clear_miss(r):
+        return screening.clearly_misses(r["value"], "accuracy", 0.98, 0.01)
 
     k4_ok = result((4, 4), 0.975, 200, 250, 30)
     k8_miss = result((8, 8), 0.90, 300, 125, 25)
     trained = [k4_ok, k8_miss]
-    assert screening.skip_reason(result((2, 4), 0.5, 150, 400, 35), trained, accurate) == screening.SKIP_DOMINATED
-    assert screening.skip_reason(result((8, 16), 0.5, 350, 90, 24), trained, accurate) == screening.SKIP_PREDICTED
+
+    def skip(c, among=trained):
+        return screening.skip_reason(c, among, accurate, clear_miss)
+
+    assert skip(result((2, 4), 0.5, 150, 400, 35)) == screening.SKIP_DOMINATED
+    assert skip(result((8, 16), 0.5, 350, 90, 24)) == screening.SKIP_PREDICTED
     # fewer bits at the same block sizes as the miss: predicted to miss too; more bits: still open
-    assert screening.skip_reason(result((8, 8), 0.5, 300, 63, 25, bits=8), trained, accurate) == \
-        screening.SKIP_PREDICTED
-    assert screening.skip_reason(result((16, 4), 0.5, 250, 150, 26), trained, accurate) is None
+    assert skip(result((8, 8), 0.5, 300, 63, 25, bits=8)) == screening.SKIP_PREDICTED
+    assert skip(result((16, 4), 0.5, 250, 150, 26)) is None
+    # a near miss (0.965: within another point of the limit 0.97) settles nothing
+    near = result((8, 8), 0.965, 300, 125, 25)
+    assert skip(result((8, 16), 0.5, 350, 90, 24), [k4_ok, near]) is None
 
 
 def test_dense_configs_come_first_then_the_median_compression_with_the_best_merit():
