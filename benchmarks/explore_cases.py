@@ -225,7 +225,8 @@ def run_case(name: str, work: Path, jobs: int, audit: bool) -> list[str]:
              f" assignments); screened {s['screened']}; candidates {s['full_admm_candidates']}; full-phase outcomes"
              f" {statuses}; full ADMM trainings {trainings} ({trainings / s['grid_size']:.1%} of the grid,"
              f" {trainings / (s['block_size_assignments'] - 1):.1%} of the non-dense assignments);"
-             f" first run {first:.0f} s, rerun {again:.1f} s ({100 * again / first:.1f} %); Pareto set {saved['pareto']}",
+             f" first run {first:.0f} s, rerun {again:.1f} s ({100 * again / first:.1f} %);"
+             f" Pareto set {saved['pareto']}",
              ""]
     dense_proto = onnx.load(path)
     metric = "accuracy" if y_test.dtype.kind == "i" else "MSE"
