@@ -1,17 +1,11 @@
 """`ercc.explore(...)`: screen every config cheaply, train fully only those that can be Pareto-optimal.
 
 Phase 1 (screen): an Optuna study over the space (`study.py`); every trial's
-block sizes get the cheap training (projection + one epoch of circulant
-fine-tuning), every config its cost estimate. Phase 2 (full ADMM), the
-screening rule (docs/explore.md):
-
-1. a config is a candidate if it fits the device and would meet the
-   accuracy requirement (dense − max_drop) if a full ADMM won back
-   `recovery` (default 90 %) of what the screen lost against dense;
-2. candidates are fully trained in order of hardware merit (frames/s, then
-   weight bytes, DSPs), `jobs` trainings at a time; a candidate is skipped
-   once a fully trained config that meets the requirement beats it on every
-   hardware objective — it can no longer be Pareto-optimal.
+block sizes get the cheap training (a short ADMM), every config its cost
+estimate. Phase 2 (full ADMM): the screening rule of `screening.py`
+(candidates: not beaten on hardware by a config that screens better beyond
+a noise margin; full ADMM in lattice-bisection order, deciding without
+training what a trained config settles), `jobs` trainings at a time.
 
 Trainings are shared by configs with the same block sizes, and every
 training and score is cached by content hash (`cache.py`).
@@ -34,14 +28,13 @@ import onnx
 from ercc.errors import ErccError
 from ercc.exploration import cache as cache_mod
 from ercc.exploration import study as study_mod
-from ercc.exploration.results import ExploreResult, dominates, merit, pareto
-from ercc.exploration.space import Config, make_space
+from ercc.exploration import screening
+from ercc.exploration.results import ExploreResult, merit, pareto
+from ercc.exploration.screening import fits as _fits
+from ercc.exploration.space import Config, Space, make_space
 from ercc.exploration.trial import Data, Task, run_task, score
 
 HOLDOUT = 0.2  # validation share held out of --data when there is no --val
-# The share of the screen's loss (dense - screened accuracy, or screened - dense loss) that a full ADMM
-# is assumed to win back at most; docs/explore.md has the figures it rests on.
-RECOVERY = 0.9
 
 
 class _Pending:
@@ -97,19 +90,8 @@ def _split(arrays: dict[str, np.ndarray], labels_key: str, seed: int) -> tuple[d
     return ({k: v[~val] for k, v in arrays.items()}, {k: v[val] for k, v in arrays.items()})
 
 
-def _meets(value: float, metric: str, dense: float, max_drop: float, recovery: float = 0.0) -> bool:
-    """Within the drop; with `recovery`, once a full ADMM has won back that share of what was lost."""
-    lost = dense - value if metric == "accuracy" else value - dense
-    allowed = max_drop if metric == "accuracy" else dense * max_drop
-    return lost * (1 - recovery) <= allowed + 1e-12
-
-
 def _threshold(metric: str, dense: float, max_drop: float) -> float:
     return dense - max_drop if metric == "accuracy" else dense * (1 + max_drop)
-
-
-def _fits(result: dict) -> bool:
-    return not result["estimate"]["over_device"]
 
 
 def explore(
@@ -132,7 +114,6 @@ def explore(
     dsp_fractions: Sequence[float] | None = None,
     layers: Mapping[str, Sequence[int]] | None = None,
     labels_key: str = "labels",
-    recovery: float = RECOVERY,
     cache: str | os.PathLike | None = None,
     screen: bool = True,
     quiet: bool = True,
@@ -206,7 +187,9 @@ def explore(
     data_key = cache_mod.key(bundle.train, bundle.val, labels_key)
 
     def train_key(config: Config, budget: str) -> str:
-        return cache_mod.key(model_bytes, data_key, list(config.block_sizes), budget, seed)
+        # the full ADMM depends on the requirement fit() is given; the screen does not
+        return cache_mod.key(model_bytes, data_key, list(config.block_sizes), budget, seed,
+                             max_drop if budget == "full" else None)
 
     def evaluate(configs: list[Config], budget: str) -> list[_Pending]:
         """Group configs by training; cached scores are ready, the rest go to the pool as one task per group."""
@@ -226,7 +209,8 @@ def explore(
             if not dense_config:
                 counts["trainings_cached" if trained is not None else "trainings_run"][budget] += 1
             task = Task(model_bytes, bundle, configs[members[0]].block_sizes, budget, seed,
-                        [configs[i] for i in members], device, clock_mhz, trained=trained)
+                        [configs[i] for i in members], device, clock_mhz, trained=trained,
+                        max_drop=max_drop if budget == "full" else None)
             future = submit(run_task, task)
             done: dict = {}
 
@@ -250,6 +234,12 @@ def explore(
                 pending[i] = _Pending(lambda i=i, get=get: get(i))
         return [pending[i] for i in range(len(configs))]
 
+    def accurate(result: dict) -> bool:
+        return screening.meets(result["value"], dense["metric"], dense["value"], max_drop)
+
+    def clear_miss(result: dict) -> bool:
+        return screening.clearly_misses(result["value"], dense["metric"], dense["value"], max_drop)
+
     progress = _progress(quiet)
     trials_out: list[dict] = []
     try:
@@ -259,7 +249,7 @@ def explore(
             best_seen = [None]
 
             def screened(config: Config, result: dict) -> None:
-                if _fits(result) and _meets(result["value"], dense["metric"], dense["value"], max_drop) and (
+                if _fits(result) and accurate(result) and (
                         best_seen[0] is None or merit(result) < merit(best_seen[0])):
                     best_seen[0] = result
                 progress.update(task, completed=len(study_mod.finished(screen_study, space)),
@@ -270,32 +260,29 @@ def explore(
             screen_results = study_mod.finished(screen_study, space)
             for r in screen_results.values():
                 trials_out.append({**r, "status": "screened"})
-            candidates = [r for r in screen_results.values()
-                          if not screen or (_fits(r) and _meets(r["value"], dense["metric"], dense["value"],
-                                                                max_drop, recovery))]
-            candidates.sort(key=merit)
+            candidates = (screening.candidates(list(screen_results.values()), dense["metric"], dense["value"],
+                                               max_drop) if screen else sorted(screen_results.values(), key=merit))
             full_task = progress.add_task("full ADMM", total=len(candidates), best="-")
             full_results: list[dict] = []
             remaining = list(candidates)
+
+            def group(c: dict) -> str:
+                return train_key(Config.from_params(_params(c)), "full")
+
             while remaining:
-                kept = [c for c in remaining if not screen or not any(
-                    dominates(f, c) and _fits(f) and _meets(f["value"], dense["metric"], dense["value"], max_drop)
-                    for f in full_results)]
-                for skipped in (c for c in remaining if c not in kept):
-                    trials_out.append({**skipped, "phase": "full", "status": "skipped: dominated by a trained config",
-                                       "value": None, "score": None})
-                    progress.advance(full_task)
-                if not kept:
+                decided = []
+                for c in remaining if screen else ():
+                    reason = screening.skip_reason(c, full_results, accurate, clear_miss)
+                    if reason is not None:
+                        trials_out.append({**c, "phase": "full", "status": reason, "value": None, "score": None})
+                        progress.advance(full_task)
+                        decided.append(c)
+                remaining = [c for c in remaining if c not in decided]
+                if not remaining:
                     break
-                # the next `jobs` trainings: every kept config of the best-merit block-size groups
-                keys: list[str] = []
-                for c in kept:
-                    k = train_key(Config.from_params(_params(c)), "full")
-                    if k not in keys:
-                        keys.append(k)
-                chosen = set(keys[:jobs])
-                batch = [c for c in kept if train_key(Config.from_params(_params(c)), "full") in chosen]
-                remaining = [c for c in kept if c not in batch]
+                chosen = set(screening.next_assignments(remaining, group, jobs))
+                batch = [c for c in remaining if group(c) in chosen]
+                remaining = [c for c in remaining if c not in batch]
                 configs = [Config.from_params(_params(c)) for c in batch]
                 for config, pending in zip(configs, evaluate(configs, "full")):
                     result = pending.result()
@@ -303,14 +290,13 @@ def explore(
                     study_mod.record_full(full_study, space, config, result)
                     trials_out.append({**result, "status": "cached" if result.get("cached") else "trained"})
                     progress.advance(full_task)
-                ok = [f for f in full_results if _fits(f) and _meets(f["value"], dense["metric"], dense["value"],
-                                                                     max_drop)]
+                ok = [f for f in full_results if _fits(f) and accurate(f)]
                 progress.update(full_task, best=min(ok, key=merit)["label"] if ok else "-")
     finally:
         if executor is not None:
             executor.shutdown(cancel_futures=True)
 
-    feasible = [f for f in full_results if _fits(f) and _meets(f["value"], dense["metric"], dense["value"], max_drop)]
+    feasible = [f for f in full_results if _fits(f) and accurate(f)]
     front = pareto(feasible)
     best = front[0] if front else None
     seconds = time.perf_counter() - start
@@ -322,7 +308,8 @@ def explore(
         "block_size_assignments": len({tuple(c.block_sizes) for c in space.grid()}),
         "screened": len(screen_results), "full_admm_candidates": len(candidates),
         "full_admm_configs": len(full_results), **counts, "seconds": round(seconds, 2), "seed": seed,
-        "screening": screen, "recovery": recovery, "estimate": "hardware figures are ercc cost-model estimates",
+        "screening": screen, "screen_margin": screening.margin(dense["metric"], dense["value"], max_drop),
+        "estimate": "hardware figures are ercc cost-model estimates",
     }
     result = ExploreResult(trials_out, front, best, dense, summary, out)
     saved = {"summary": summary, "dense": dense, "trials": _stable(trials_out),

@@ -207,4 +207,14 @@ def make_executor(jobs: int, ray_address: str | None) -> tuple[Executor | None, 
             remote_tasks[fn] = ray.remote(num_cpus=1)(fn)
         return remote_tasks[fn].remote(arg).future()
 
-    return None, submit
+    return _RayConnection(), submit
+
+
+class _RayConnection:
+    """Disconnects from the cluster when the exploration ends: a driver left connected exits its whole
+    process once the cluster's head goes away (seen when a test stops its head: pytest died)."""
+
+    def shutdown(self, cancel_futures: bool = False) -> None:
+        import ray
+
+        ray.shutdown()

@@ -9,7 +9,8 @@ files. Two budgets:
   ADMM, projection, 40 steps of circulant fine-tuning);
 * ``full``: `ercc.training.fit` with its default, convergence-driven
   schedule (ADMM to the residual tolerance, projection, early-stopped
-  circulant fine-tuning).
+  circulant fine-tuning) and the exploration's accuracy requirement as its
+  ``max_drop``: a first round that misses it gets fit's escalated rounds.
 
 Both are scored on the validation set with the weights fake-quantized as the
 kernel stores them (`export_compressed`, onnxruntime; activations in float).
@@ -67,6 +68,7 @@ class Task:
     clock_mhz: float
     trained: bytes | None = None  # the trained model from the cache: skip training
     threads: int = 1
+    max_drop: float | None = None  # the full budget's accuracy requirement, passed to fit()
 
 
 @dataclass
@@ -83,8 +85,13 @@ def _npz(data: bytes) -> dict[str, np.ndarray]:
         return {k: z[k] for k in z.files}
 
 
-def train(model: onnx.ModelProto, data: Data, config: Config, budget: str, seed: int) -> onnx.ModelProto:
-    """The narrow interface to ercc.training: the model ADMM-trained to the config's block sizes, as ONNX."""
+def train(model: onnx.ModelProto, data: Data, config: Config, budget: str, seed: int,
+          max_drop: float | None = None) -> onnx.ModelProto:
+    """The narrow interface to ercc.training: the model ADMM-trained to the config's block sizes, as ONNX.
+
+    `max_drop` (the full budget only) is fit's accuracy requirement, measured on the same validation
+    set and in the same units as the exploration's (accuracy points, or the relative loss).
+    """
     from ercc.training import ArrayData, Objective, fit
     from ercc.training.onnx_model import OnnxModule, write_back
 
@@ -102,8 +109,9 @@ def train(model: onnx.ModelProto, data: Data, config: Config, budget: str, seed:
     log_probs = module.final_op() == "LogSoftmax"
     objective = (Objective.classification(forward, log_probs=log_probs) if train_set.classification
                  else Objective.regression(forward))
-    fit(module, train_set, val_set, objective, block_sizes, _screen_schedule() if budget == "screen" else None,
-        seed=seed, device="cpu")
+    screen = budget == "screen"
+    fit(module, train_set, val_set, objective, block_sizes, _screen_schedule() if screen else None,
+        max_drop=None if screen else max_drop, seed=seed, device="cpu")
     return write_back(model, module.trained_initializers())
 
 
@@ -188,7 +196,7 @@ def run_task(task: Task) -> Outcome:
     model = onnx.load_model_from_string(task.model)
     start = time.perf_counter()
     trained = (onnx.load_model_from_string(task.trained) if task.trained is not None
-               else train(model, task.data, task.configs[0], task.budget, task.seed))
+               else train(model, task.data, task.configs[0], task.budget, task.seed, task.max_drop))
     outcome = Outcome(trained.SerializeToString(), time.perf_counter() - start)
     seq_len = _seq_len({i.name: v for i, v in zip(_graph_inputs(model), [_first_input(task.data, model)])})
     for config in task.configs:

@@ -45,6 +45,10 @@ def test_two_trial_grid_writes_the_run_folder_and_a_rerun_comes_from_the_cache(t
     (["--block-sizes", "3"], "--block-sizes must be powers of two"),
     (["--weight-bits", "2"], "--weight-bits must be integers in [4, 24]"),
     (["--max-drop", "-0.1"], "--max-drop must be in [0, 1)"),
+    (["--clock-mhz", "0"], "--clock-mhz must be in (0, 1000]"),
+    (["--trials", "0"], "--trials and --jobs must be >= 1"),
+    (["--dsp-fraction", "1.5"], "--dsp-fraction values must be in (0, 1]"),
+    (["--block-sizes", "4,x"], "expected a comma-separated list of ints"),
     (["--val", "{other}"], "other.npz: has arrays ['x'], --data has ['labels', 'x']"),
 ])
 def test_bad_input_exits_2_with_one_line_and_writes_nothing(tiny_case, tmp_path, capsys, extra, message):
@@ -105,4 +109,19 @@ def test_nothing_meeting_the_limit_ends_with_exit_2_and_the_closest_configs(tiny
                 "--weight-bits", "4", "--max-drop", "0.01"])
     err = capsys.readouterr().err.strip()
     assert code == 2 and "no config meets --max-drop 0.01" in err and "the closest: K=8 w4" in err, err
+    assert not (out / "best.onnx").exists() and not (out / "best.yaml").exists()
+
+
+def test_nothing_fitting_the_device_ends_with_exit_2_and_the_closest_configs(tiny_case, tmp_path, capsys,
+                                                                            monkeypatch):
+    from ercc.hardware import devices
+
+    tiny = devices.Device("tiny", "tiny-part", "test", 1, 1, 100, 200)  # one DSP: no kernel fits
+    monkeypatch.setitem(devices.DEVICES, "tiny", tiny)
+    model, data = tiny_case
+    out = tmp_path / "run"
+    code = run(["explore", str(model), "--data", str(data), "-o", str(out), "--quiet", "--device", "tiny",
+                "--block-sizes", "4", "--weight-bits", "16"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and "\n" not in err and "fits tiny; the closest: K=4 w16" in err and ", over " in err, err
     assert not (out / "best.onnx").exists() and not (out / "best.yaml").exists()
