@@ -51,6 +51,8 @@ PAIRS = {
     "digits-gru": Pair("digits-gru", "gru", 32, 1, False, 40, False),
     "vowels-bilstm": Pair("vowels-bilstm", "lstm", 32, 1, True, 60, False),
     "regr-2layer-lstm": Pair("regr-2layer-lstm", "lstm", 32, 2, False, 40, False),
+    "fsdd-2layer-gru": Pair("fsdd-2layer-gru", "gru", 32, 2, False, 30, False),
+    "motions-gru": Pair("motions-gru", "gru", 32, 1, False, 150, False),
 }
 
 
@@ -69,6 +71,22 @@ def load(name: str, seed: int) -> tuple[ArrayData, ArrayData]:
         from ercc.training.fsdd import load_fsdd
         xtr, ytr, xte, yte = load_fsdd(seed)
         return ArrayData((_prepad(xtr, 40),), ytr.astype(np.int64)), ArrayData((_prepad(xte, 40),), yte.astype(np.int64))
+    if name == "fsdd-2layer-gru":
+        from ercc.training.fsdd import load_fsdd
+        xtr, ytr, xte, yte = load_fsdd(seed + 100)  # another split than fsdd-lstm's
+        return ArrayData((_prepad(xtr, 40),), ytr.astype(np.int64)), ArrayData((_prepad(xte, 40),), yte.astype(np.int64))
+    if name == "motions-gru":
+        from sktime.datasets import load_basic_motions
+
+        def part(split):  # 6 channels x 100 steps -> (samples, steps, channels); 4 classes
+            x, y = load_basic_motions(split=split, return_type="numpy3D")
+            return np.transpose(x, (0, 2, 1)).astype(np.float32), y
+
+        (xtr, ytr), (xte, yte) = part("train"), part("test")
+        classes = {c: i for i, c in enumerate(sorted(set(ytr)))}
+        mean, std = xtr.reshape(-1, 6).mean(0), xtr.reshape(-1, 6).std(0) + 1e-6
+        label = lambda y: np.array([classes[c] for c in y], np.int64)  # noqa: E731
+        return ArrayData(((xtr - mean) / std,), label(ytr)), ArrayData(((xte - mean) / std,), label(yte))
     if name == "digits-gru":
         from sklearn.datasets import load_digits
         d = load_digits()
