@@ -22,7 +22,7 @@ from torch import nn
 from ercc.training.admm import ADMM
 from ercc.training.data import ArrayData, Batch, Objective
 from ercc.training.report import AdmmReport, Round, Stage
-from ercc.training.schedule import Schedule
+from ercc.training.schedule import EarlyStopping, Schedule
 from ercc.training.wrap import BlockSize, make_circulant, make_dense, project_model
 
 
@@ -108,46 +108,38 @@ def _admm_phase(trainer: _Trainer, block_size: BlockSize, schedule: Schedule, pl
 
 def _finetune_phase(trainer: _Trainer, objective: Objective, val: ArrayData, block_size: BlockSize,
                     schedule: Schedule, plan, device, label: str) -> tuple[int, float]:
-    """Circulant fine-tuning, validated every period, early-stopped; the best weights restored. (steps, metric)
+    """Circulant fine-tuning, validated every period, early-stopped (``EarlyStopping``); the best weights restored.
 
-    A period counts as progress when the validation metric or the validation
-    loss improves (the loss is the finer signal: accuracy on a small set sits
-    still for many periods while the model keeps learning); the learning rate
-    halves after ``plateau`` periods without progress and the phase stops after
-    ``patience``. The weights kept are the best by metric, ties broken by the loss.
+    Returns (steps, the kept weights' validation metric).
     """
     model = trainer.model
     make_circulant(model, block_size)
-    sign = 1.0 if objective.higher_is_better else -1.0
-    metric, loss = objective.evaluate(model, val, device)
-    best, best_loss, best_key = metric, loss, (sign * metric, -loss)
+    stopping = EarlyStopping(*objective.evaluate(model, val, device), objective.higher_is_better,
+                             schedule.patience, schedule.plateau)
     best_state = copy.deepcopy(model.state_dict())
     optimizer = torch.optim.Adam(model.parameters(), lr=schedule.finetune_lr)
     task = trainer.task(label, plan.finetune_max_steps)
     model.train()
-    steps, stale, since_decay, status = 0, 0, 0, f"val {best:.4g}"
+    steps, status = 0, f"val {stopping.best:.4g}"
     while steps < plan.finetune_max_steps:
-        train_loss = trainer.step(optimizer)
+        loss = trainer.step(optimizer)
         steps += 1
         if steps % plan.period == 0 or steps == plan.finetune_max_steps:
-            metric, loss = objective.evaluate(model, val, device)
-            progress = sign * metric > sign * best or loss < best_loss
-            best, best_loss = (metric if sign * metric > sign * best else best), min(loss, best_loss)
-            if (sign * metric, -loss) > best_key:
-                best_key, best_state = (sign * metric, -loss), copy.deepcopy(model.state_dict())
-            stale, since_decay = (0, 0) if progress else (stale + 1, since_decay + 1)
-            if since_decay >= schedule.plateau:
+            metric, val_loss = objective.evaluate(model, val, device)
+            stopping.update(metric, val_loss)
+            if stopping.is_best:
+                best_state = copy.deepcopy(model.state_dict())
+            if stopping.decay:
                 for group in optimizer.param_groups:
                     group["lr"] *= 0.5
-                since_decay = 0
-            status = f"val {metric:.4g} (best {sign * best_key[0]:.4g})"
-            if steps >= plan.finetune_min_steps and stale >= schedule.patience:
-                trainer.update(task, loss=train_loss, status=status)
+            status = f"val {metric:.4g} (best {stopping.best:.4g})"
+            if steps >= plan.finetune_min_steps and stopping.stop:
+                trainer.update(task, loss=loss, status=status)
                 break
-        trainer.update(task, loss=train_loss, status=status)
+        trainer.update(task, loss=loss, status=status)
     model.load_state_dict(best_state)
     make_dense(model)
-    return steps, sign * best_key[0]
+    return steps, stopping.best
 
 
 def fit(
