@@ -9,7 +9,8 @@ The stable public API:
   → ``AdmmReport``: convergence-driven ADMM, hard projection, early-stopped
   circulant fine-tuning, judged on validation data (``ercc.training.fit``);
 * ``Schedule`` (the defaults, counted in optimizer steps derived from the data
-  size) and its ``Plan`` (``ercc.training.schedule``);
+  size), its ``Plan`` and the fine-tuning stop rule ``EarlyStopping``
+  (``ercc.training.schedule``);
 * ``ArrayData``, ``holdout`` (seeded, stratified) and ``Objective``
   (classification/regression) (``ercc.training.data``);
 * ``AdmmReport``, ``Stage``, ``Round`` (``ercc.training.report``);
@@ -22,8 +23,8 @@ from ercc.training.admm import ADMM
 from ercc.training.data import ArrayData, Objective, holdout
 from ercc.training.fit import fit, resolve_device
 from ercc.training.report import AdmmReport, Round, Stage
-from ercc.training.schedule import Plan, Schedule
+from ercc.training.schedule import EarlyStopping, Plan, Schedule
 from ercc.training.wrap import make_circulant, make_dense, project_model, recurrent_targets
 
-__all__ = ["ADMM", "AdmmReport", "ArrayData", "Objective", "Plan", "Round", "Schedule", "Stage", "fit", "holdout",
+__all__ = ["ADMM", "AdmmReport", "ArrayData", "EarlyStopping", "Objective", "Plan", "Round", "Schedule", "Stage", "fit", "holdout",
            "make_circulant", "make_dense", "project_model", "recurrent_targets", "resolve_device"]

@@ -122,22 +122,30 @@ class Objective:
     def loss(self, model: nn.Module, inputs: tuple[torch.Tensor, ...], target: torch.Tensor) -> torch.Tensor:
         return self.loss_fn(self.forward(model, inputs), target)
 
-    @torch.no_grad()
     def metric(self, model: nn.Module, data: ArrayData, device: torch.device | str = "cpu") -> float:
         """Accuracy (fraction correct) or mean loss over ``data``, in eval mode."""
+        return self.evaluate(model, data, device)[0]
+
+    @torch.no_grad()
+    def evaluate(self, model: nn.Module, data: ArrayData, device: torch.device | str = "cpu") -> tuple[float, float]:
+        """(metric, mean loss) over ``data`` in eval mode; for regression both are the loss.
+
+        The loss is the smooth signal early stopping needs: on a few hundred
+        validation samples accuracy moves in steps of one sample and stays
+        flat for many periods while the model is still improving.
+        """
         was_training = model.training
         model.eval()
-        total, count = 0.0, 0
+        correct, total, count = 0.0, 0.0, 0
         for xs, y in data.batches(0, -1, device):
             out = self.forward(model, xs)
+            total += float(self.loss_fn(out, y)) * len(y)
+            count += len(y)
             if self.higher_is_better:
-                total += float((out.argmax(-1) == y).sum())
-                count += y.numel()
-            else:
-                total += float(self.loss_fn(out, y)) * len(y)
-                count += len(y)
+                correct += float((out.argmax(-1) == y).sum()) / max(y[0].numel(), 1)
         model.train(was_training)
-        return total / max(count, 1)
+        loss = total / max(count, 1)
+        return (correct / max(count, 1) if self.higher_is_better else loss), loss
 
 
 def _call(model: nn.Module, inputs: tuple[torch.Tensor, ...]) -> torch.Tensor:

@@ -22,7 +22,7 @@ from torch import nn
 from ercc.training.admm import ADMM
 from ercc.training.data import ArrayData, Batch, Objective
 from ercc.training.report import AdmmReport, Round, Stage
-from ercc.training.schedule import Schedule
+from ercc.training.schedule import EarlyStopping, Schedule
 from ercc.training.wrap import BlockSize, make_circulant, make_dense, project_model
 
 
@@ -108,36 +108,38 @@ def _admm_phase(trainer: _Trainer, block_size: BlockSize, schedule: Schedule, pl
 
 def _finetune_phase(trainer: _Trainer, objective: Objective, val: ArrayData, block_size: BlockSize,
                     schedule: Schedule, plan, device, label: str) -> tuple[int, float]:
-    """Circulant fine-tuning, validated every period, early-stopped; the best weights restored. (steps, metric)"""
+    """Circulant fine-tuning, validated every period, early-stopped (``EarlyStopping``); the best weights restored.
+
+    Returns (steps, the kept weights' validation metric).
+    """
     model = trainer.model
     make_circulant(model, block_size)
-    better = (lambda a, b: a > b) if objective.higher_is_better else (lambda a, b: a < b)
-    best = objective.metric(model, val, device)
+    stopping = EarlyStopping(*objective.evaluate(model, val, device), objective.higher_is_better,
+                             schedule.patience, schedule.plateau)
     best_state = copy.deepcopy(model.state_dict())
     optimizer = torch.optim.Adam(model.parameters(), lr=schedule.finetune_lr)
-    plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(
-        optimizer, mode="max" if objective.higher_is_better else "min", factor=0.5, patience=schedule.plateau)
     task = trainer.task(label, plan.finetune_max_steps)
     model.train()
-    steps, stale, status = 0, 0, f"val {best:.4g}"
+    steps, status = 0, f"val {stopping.best:.4g}"
     while steps < plan.finetune_max_steps:
         loss = trainer.step(optimizer)
         steps += 1
         if steps % plan.period == 0 or steps == plan.finetune_max_steps:
-            metric = objective.metric(model, val, device)
-            plateau.step(metric)
-            if better(metric, best):
-                best, best_state, stale = metric, copy.deepcopy(model.state_dict()), 0
-            else:
-                stale += 1
-            status = f"val {metric:.4g} (best {best:.4g})"
-            if steps >= plan.finetune_min_steps and stale >= schedule.patience:
+            metric, val_loss = objective.evaluate(model, val, device)
+            stopping.update(metric, val_loss)
+            if stopping.is_best:
+                best_state = copy.deepcopy(model.state_dict())
+            if stopping.decay:
+                for group in optimizer.param_groups:
+                    group["lr"] *= 0.5
+            status = f"val {metric:.4g} (best {stopping.best:.4g})"
+            if steps >= plan.finetune_min_steps and stopping.stop:
                 trainer.update(task, loss=loss, status=status)
                 break
         trainer.update(task, loss=loss, status=status)
     model.load_state_dict(best_state)
     make_dense(model)
-    return steps, best
+    return steps, stopping.best
 
 
 def fit(

@@ -12,10 +12,16 @@ period during ADMM, one validation per period during fine-tuning:
   cosine from ``lr`` to ``lr · lr_final`` over the ceiling, so Adam's jitter
   around Z − U shrinks and the residual keeps falling.
 * Fine-tuning (circulant parameterization) validates every period, halves
-  the learning rate after ``plateau`` periods without improvement, stops
-  after ``patience`` such periods (no earlier than ``finetune_min_periods``,
-  no later than ``finetune_max_periods`` or ``finetune_max_epochs``) and
-  restores the best weights.
+  the learning rate after ``plateau`` periods without progress, stops after
+  ``patience`` such periods (no earlier than ``finetune_min_periods``, no
+  later than ``finetune_max_periods`` or ``finetune_max_epochs``) and
+  restores the best weights (``EarlyStopping``: progress is the validation
+  metric *or* loss improving). It is a training run of its own, not a touch-up:
+  the hard projection after ADMM moves the weights by the final residual and
+  the model must re-learn in the smaller parameter space, so it starts at the
+  ADMM learning rate and its ceiling is long. (Measured on digits-gru at K = 8:
+  stopped by accuracy alone after 13 periods at lr 1e-3 it ended at 94 %
+  training accuracy, 3 points under dense; run on, 99.8 %.)
 * Every step clips the gradient norm to ``clip_norm``.
 
 ``escalate(r)`` is the schedule of the r-th extra round when a ``max_drop``
@@ -26,6 +32,51 @@ fine-tuning patience and ceiling.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+
+
+class EarlyStopping:
+    """The fine-tuning stop rule, fed one validation (metric, loss) per period.
+
+    A period is progress when the metric beats its best or the loss beats
+    its best (the loss is the finer signal: accuracy on a few hundred samples
+    moves in steps of one sample and can sit still for many periods while the
+    model keeps learning). ``decay`` turns true after ``plateau`` periods
+    without progress (then counts again), ``stop`` after ``patience``.
+    ``is_best`` says whether the last figures are the best so far: by metric,
+    ties broken by the loss.
+    """
+
+    def __init__(self, metric: float, loss: float, higher_is_better: bool, patience: int, plateau: int):
+        self.sign = 1.0 if higher_is_better else -1.0
+        self.patience, self.plateau = patience, plateau
+        self.best_metric, self.best_loss = metric, loss
+        self.best_key = (self.sign * metric, -loss)
+        self.stale = self.since_decay = 0
+        self.is_best = self.decay = False
+
+    @property
+    def best(self) -> float:
+        """The metric of the best figures seen (the weights to keep)."""
+        return self.sign * self.best_key[0]
+
+    @property
+    def stop(self) -> bool:
+        return self.stale >= self.patience
+
+    def update(self, metric: float, loss: float) -> None:
+        """Record one validation; sets ``is_best`` and ``decay`` for this period."""
+        key = (self.sign * metric, -loss)
+        progress = self.sign * metric > self.sign * self.best_metric or loss < self.best_loss
+        if self.sign * metric > self.sign * self.best_metric:
+            self.best_metric = metric
+        self.best_loss = min(loss, self.best_loss)
+        self.is_best = key > self.best_key
+        if self.is_best:
+            self.best_key = key
+        self.stale, self.since_decay = (0, 0) if progress else (self.stale + 1, self.since_decay + 1)
+        self.decay = self.since_decay >= self.plateau
+        if self.decay:
+            self.since_decay = 0
 
 
 @dataclass(frozen=True)
@@ -46,7 +97,7 @@ class Schedule:
     tol: float = 1e-2
     lr: float = 3e-3
     lr_final: float = 0.05
-    finetune_lr: float = 1e-3
+    finetune_lr: float = 3e-3
     clip_norm: float = 5.0
     rho: float = 1e-2
     rho_factor: float = 1.25
@@ -56,9 +107,9 @@ class Schedule:
     admm_min_periods: int = 10
     admm_max_periods: int = 60
     finetune_min_periods: int = 5
-    finetune_max_periods: int = 40
-    patience: int = 6
-    plateau: int = 2
+    finetune_max_periods: int = 100
+    patience: int = 10
+    plateau: int = 4
     max_epochs: int | None = None
     finetune_max_epochs: int | None = None
     max_rounds: int = 3

@@ -1,10 +1,11 @@
 """`ercc admm` validation: the report table, --val, --max-drop (exit 3), --config layers per matrix, bad input (exit 2)."""
 
+import re
+
 import numpy as np
 import onnx
 import pytest
 
-from ercc.errors import ErccError
 from ercc.numerics.circulant import project_dense
 from ercc.training.cli import EXIT_MAX_DROP, admm_command, main
 
@@ -69,21 +70,27 @@ def test_max_drop_not_met_exits_3_with_the_figures(lstm_onnx, tmp_path, capsys):
     (["--val", "OTHER_KEYS"], {"extra": np.zeros(20)}, "the validation set has arrays extra, labels, x; --data has labels, x"),
     (["--val", "OTHER_SHAPE"], {}, "array 'x' has shape \\(20, 9, 5\\) in the validation set, \\(48, 6, 5\\) in --data"),
     (["--val", "BAD_LABELS"], {}, "labels 'labels' .*range 7..7.* do not fit the model output"),
+    (["BAD_TRAIN_LABELS"], {}, "labels 'labels' .*range -1..2.* do not fit the model output"),
     (["--torch-device", "cuda"], {}, "--torch-device cuda: torch sees no CUDA device"),
     (["--block-size", "3"], {}, "--block-size must be a power of two"),
 ])
-def test_bad_input_is_one_line_and_writes_nothing(lstm_onnx, tmp_path, extra, make, match):
+def test_bad_input_exits_2_with_one_line_and_writes_nothing(lstm_onnx, tmp_path, monkeypatch, capsys, extra, make, match):
     if torch_cuda() and "cuda" in extra:
         pytest.skip("a GPU is present")
     val = {"OTHER_KEYS": lambda p: _npz(p, n=20, **make), "OTHER_SHAPE": lambda p: _npz(p, n=20, steps=9),
            "BAD_LABELS": lambda p: _npz(p, n=20, labels=np.full(20, 7))}
-    extra = [val[e](tmp_path / "v.npz") if e in val else e for e in extra]
+    labels = np.arange(48) % 3 - (extra == ["BAD_TRAIN_LABELS"])  # -1..1 and a 2: -1 is out of range
+    labels[-1] = 2
+    extra = [val[e](tmp_path / "v.npz") if e in val else e for e in extra if e != "BAD_TRAIN_LABELS"]
     out = tmp_path / "o.onnx"
-    argv = [str(lstm_onnx), "--data", _npz(tmp_path / "t.npz"), "-o", str(out), *FAST]
+    argv = [str(lstm_onnx), "--data", _npz(tmp_path / "t.npz", labels=labels), "-o", str(out), *FAST]
     argv += extra if "--block-size" in extra else ["--block-size", "4", *extra]
-    with pytest.raises(ErccError, match=match) as info:
-        admm_command(argv)
-    assert "\n" not in str(info.value) and not out.exists()
+    monkeypatch.setattr("sys.argv", ["ercc-admm", *argv])
+    assert main() == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("ercc admm: error: ")
+    assert re.search(match, err) and not out.exists()
+    assert {p.name for p in tmp_path.iterdir()} <= {"t.npz", "v.npz"}  # nothing written
 
 
 def test_a_split_too_small_to_hold_out_exits_2(lstm_onnx, tmp_path, monkeypatch, capsys):

@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from ercc.numerics import circulant as ref
-from ercc.training import ArrayData, Objective, Schedule, fit, holdout, recurrent_targets
+from ercc.training import ArrayData, EarlyStopping, Objective, Schedule, fit, holdout, recurrent_targets
 
 
 class _Net(nn.Module):
@@ -127,3 +127,35 @@ def test_block_size_mapping_per_matrix_and_errors():
         recurrent_targets(model, {"": {"x": 2}})
     with pytest.raises(ValueError, match="names no recurrent weight"):
         recurrent_targets(model, {"rnn2": 2})
+
+
+def test_early_stopping_counts_loss_progress_and_keeps_the_best_by_metric_then_loss():
+    stop = EarlyStopping(0.90, 0.50, higher_is_better=True, patience=3, plateau=2)
+    stop.update(0.90, 0.40)  # accuracy flat, loss better: progress, and the best (tie broken by loss)
+    assert stop.is_best and stop.stale == 0 and not stop.stop
+    stop.update(0.92, 0.45)  # accuracy better, loss worse: progress, best by metric
+    assert stop.is_best and stop.best == 0.92 and stop.stale == 0
+    stop.update(0.91, 0.41)  # neither beats its best: stale
+    assert not stop.is_best and stop.stale == 1 and not stop.decay
+    stop.update(0.92, 0.42)  # ties the best accuracy with a better loss than then: the best weights, not progress
+    assert stop.is_best and stop.stale == 2 and stop.decay  # plateau: halve the learning rate
+    stop.update(0.90, 0.43)
+    assert stop.stop and not stop.decay and stop.best == 0.92
+    lower = EarlyStopping(1.0, 1.0, higher_is_better=False, patience=1, plateau=1)
+    lower.update(0.5, 0.5)
+    assert lower.is_best and lower.best == 0.5
+    lower.update(0.6, 0.6)
+    assert lower.stop and lower.best == 0.5
+
+
+def test_evaluate_gives_the_accuracy_and_the_mean_loss():
+    data = _task(n=40)
+    model, objective = _dense(data, steps=0), Objective.classification()
+    accuracy, loss = objective.evaluate(model, data)
+    with torch.no_grad():
+        out = model(torch.from_numpy(data.inputs[0]))
+    target = torch.from_numpy(data.targets)
+    assert accuracy == pytest.approx(float((out.argmax(-1) == target).float().mean()))
+    assert loss == pytest.approx(float(nn.functional.cross_entropy(out, target)), rel=1e-5)
+    regression = Objective.regression()
+    assert regression.evaluate(model, ArrayData(data.inputs, out.numpy()))[0] == pytest.approx(0.0, abs=1e-10)
