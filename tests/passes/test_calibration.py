@@ -14,9 +14,10 @@ from models import make_lstm_model, make_rnn_model, run_onnxruntime
 from ercc.compiler.errors import ErccError
 from ercc.compiler.pipeline import CompileOptions, compile_model
 from ercc.dialects.fix import FixedType
-from ercc.numerics.calibration import RANGE, range_format, saturation_counts
+from ercc.compiler.calibration import saturation_counts
 from ercc.numerics.fixed import FixedFormat
-from ercc.numerics.reference import ReferenceExecutor
+from ercc.interpreters.reference import ReferenceExecutor
+from ercc.passes.calibrated_ranges import RANGE, range_format
 
 
 @pytest.fixture(scope="module")
