@@ -22,6 +22,7 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.interpreter import Interpreter, InterpreterFunctions, PythonValues
 from xdsl.interpreters.func import FuncFunctions
+from xdsl.utils.exceptions import InterpretationError
 from xdsl.ir import Block, Operation, Region, SSAValue
 
 from ercc.compiler.errors import ErccError
@@ -101,7 +102,10 @@ class ReferenceExecutor:
         if len(inputs) != len(arg_types):
             raise ValueError(f"the kernel takes {len(arg_types)} inputs, got {len(inputs)}")
         args = tuple(kernel_input(x, t) for x, t in zip(inputs, arg_types))
-        results = self.interpreter.call_op(self.func, args)
+        try:
+            results = self.interpreter.call_op(self.func, args)
+        except InterpretationError as e:  # an op without an implementation
+            raise ErccError(f"the reference executor cannot run this module: {e}") from e
         outputs = self.func.function_type.outputs.data
         return [to_f32(assign(v, t)) for v, t in zip(results, outputs)]
 
