@@ -25,8 +25,8 @@ from xdsl.ir import SSAValue
 from ercc.compiler.errors import ErccError
 from ercc.compiler.inputs import load_sequences
 from ercc.compiler.pipeline import CompileOptions, compile_model
-from ercc.numerics.fixed import to_float
 from ercc.interpreters.reference import Observer, ReferenceExecutor
+from ercc.numerics.fixed import to_float
 from ercc.numerics.values import Fixed
 
 _CONSTANTS = ("arith.constant", "fix.const", "circ.const", "circ.freq_const")

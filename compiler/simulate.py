@@ -19,7 +19,6 @@ from ercc.compiler.inputs import check_inputs, check_names, load_npz, per_sequen
 from ercc.compiler.output import write_npz_atomically
 from ercc.compiler.pipeline import CompileOptions, compile_model
 
-
 ENGINES = ("csim", "reference")
 
 

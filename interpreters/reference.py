@@ -22,8 +22,8 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.interpreter import Interpreter, InterpreterFunctions, PythonValues
 from xdsl.interpreters.func import FuncFunctions
-from xdsl.utils.exceptions import InterpretationError
 from xdsl.ir import Block, Operation, Region, SSAValue
+from xdsl.utils.exceptions import InterpretationError
 
 from ercc.compiler.errors import ErccError
 from ercc.interpreters.arith import ArithFunctions
