@@ -55,20 +55,32 @@ def store(v, fmt: Dest) -> Value:
     return assign(v, fmt)
 
 
-def _wide(v) -> Wide:
-    return v if isinstance(v, Wide) else Wide(np.asarray(v.raw, dtype=np.int64), v.fmt.frac)
+def _raw(v) -> tuple[np.ndarray, int] | None:
+    """(raw int64, frac) of a fixed or exact value; None for float."""
+    if isinstance(v, Fixed):
+        return v.raw, v.fmt.frac
+    if isinstance(v, Wide):
+        return v.raw, v.frac
+    return None
 
 
 def exact(a, b, op: str):
-    """Exact a op b for op in '+', '-', '*' (a `Wide` for fixed operands, float32 otherwise)."""
-    if isinstance(a, Fixed | Wide) and isinstance(b, Fixed | Wide):
-        a, b = _wide(a), _wide(b)
+    """Exact a op b for op in '+', '-', '*' (a `Wide` for fixed operands, float32 otherwise).
+
+    Called for every product and sum of the reference: no intermediate objects.
+    """
+    ra, rb = _raw(a), _raw(b)
+    if ra is not None and rb is not None:
+        (x, fa), (y, fb) = ra, rb
         if op == "*":
-            return Wide(a.raw * b.raw, a.frac + b.frac)
-        f = max(a.frac, b.frac)
-        x, y = a.raw << (f - a.frac), b.raw << (f - b.frac)
+            return Wide(x * y, fa + fb)
+        f = max(fa, fb)
+        if fa != f:
+            x = x << (f - fa)
+        if fb != f:
+            y = y << (f - fb)
         return Wide(x + y if op == "+" else x - y, f)
-    if isinstance(a, Fixed | Wide) or isinstance(b, Fixed | Wide):
+    if ra is not None or rb is not None:
         raise ValueError("the reference executor cannot mix float and fixed operands")
     a, b = np.asarray(a, np.float32), np.asarray(b, np.float32)
     return (a * b if op == "*" else a + b if op == "+" else a - b).astype(np.float32)
