@@ -8,6 +8,10 @@ way, interleaved with this one (DIR holds the `ercc` package, e.g. from
 `git archive <commit>` into DIR/ercc), and checks both write the same bytes.
 
     python benchmarks/reference_engine.py [--runs 3] [--sequences 4] [--against /tmp/base]
+
+Measured on 2 cores, medians of 3, against main 010d680 (the hand-written
+walker): FSDD 4.30 s CLI / 2.40 s the run alone (was 4.39 / 2.66); the big
+LSTM 6.15 / 2.17 s (was 6.19 / 2.49); the same output bytes.
 """
 
 from __future__ import annotations
