@@ -195,7 +195,7 @@ class CompiledModel:
         outputs keyed by name, with the shapes onnxruntime gives; bit-identical
         to `ercc simulate`.
         """
-        from ercc.compiler.simulate import _check_inputs, _check_names, _per_sequence, _stack_outputs
+        from ercc.compiler.inputs import sequences, stack_outputs
 
         specs = self.imported.inputs
         if isinstance(inputs, np.ndarray):
@@ -205,10 +205,8 @@ class CompiledModel:
                 )
             inputs = {specs[0].name: inputs}
         arrays = {k: np.asarray(v) for k, v in inputs.items()}
-        _check_names([s.name for s in specs], arrays, "<inputs>", holder="the inputs dict")
-        n = _check_inputs(specs, arrays, "<inputs>")
-        results = self._simulation().run([_per_sequence(s, arrays[s.name], n) for s in specs])
-        return {s.name: _stack_outputs(s, r) for s, r in zip(self.imported.outputs, results)}
+        results = self._simulation().run(sequences(specs, arrays, "<inputs>", holder="the inputs dict"))
+        return {s.name: stack_outputs(s, r) for s, r in zip(self.imported.outputs, results)}
 
     def export_onnx(self, path: str | os.PathLike) -> Path:
         """Write the compressed model as ONNX (`ercc export-onnx` with this model's options)."""

@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT / "examples"))
 from make_lstm_classifier import load_digits  # noqa: E402
 
 import ercc  # noqa: E402
-from ercc.numerics.reference import ReferenceExecutor  # noqa: E402
+from ercc.interpreters.reference import ReferenceExecutor  # noqa: E402
 
 MODEL = ROOT / "examples" / "lstm_classifier.onnx"
 FRAMES = 32

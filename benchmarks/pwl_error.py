@@ -19,8 +19,8 @@ from xdsl.dialects.builtin import ModuleOp, TensorType, f32
 from ercc.compiler.pipeline import make_context, run_passes
 from ercc.dialects import rnn
 from ercc.dialects.rnn import ACTIVATION_DEFAULTS, ActivationKind
+from ercc.interpreters.reference import ReferenceExecutor
 from ercc.numerics.fixed import FixedFormat, to_float
-from ercc.numerics.reference import ReferenceExecutor
 from ercc.passes.activation_approximation import SMOOTH, ActivationApproximation, function, max_error
 from ercc.passes.quantize import Quantize
 

@@ -21,8 +21,8 @@ import brevitas_models  # noqa: E402
 import test_quantized_weight_only as wo  # noqa: E402
 
 import ercc  # noqa: E402
-from ercc.compiler.simulate import _per_sequence, _stack_outputs  # noqa: E402
-from ercc.numerics.reference import ReferenceExecutor  # noqa: E402
+from ercc.compiler.inputs import per_sequence, stack_outputs  # noqa: E402
+from ercc.interpreters.reference import ReferenceExecutor  # noqa: E402
 
 VARIANTS = [(8, True, 1), (4, True, 1), (8, False, 1), (8, False, 2), (8, True, 2), (4, False, 2), (4, True, 2)]
 
@@ -37,8 +37,8 @@ def brevitas_row(root: Path, bits: int, batch_first: bool, layers: int) -> str:
     n = 32
     x = case.x_test[:n] if batch_first else case.x_test[:, :n]
     specs = compiled.imported.inputs
-    ref = ReferenceExecutor(compiled.imported.module).run_batch([_per_sequence(s, x, n) for s in specs])
-    ref = [_stack_outputs(s, r) for s, r in zip(compiled.imported.outputs, ref)]
+    ref = ReferenceExecutor(compiled.imported.module).run_batch([per_sequence(s, x, n) for s in specs])
+    ref = [stack_outputs(s, r) for s, r in zip(compiled.imported.outputs, ref)]
     csim = list(compiled.predict({name: x}).values())
     mismatches = sum(int((r != c).sum()) for r, c in zip(ref, csim))
     acc_b = (case.logits.argmax(1) == case.labels).mean()

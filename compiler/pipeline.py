@@ -326,7 +326,7 @@ def compile_model(
         def done(pass_: ModulePass, module: ModuleOp) -> None:
             task.advance(pass_.name)
             if options.calib is not None and isinstance(pass_, ActivationApproximation):
-                from ercc.numerics.calibration import calibrate_from_file
+                from ercc.compiler.calibration import calibrate_from_file
 
                 calibrate_from_file(module, options.calib, imported)
             if after_each is not None:

@@ -23,9 +23,11 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import SSAValue
 
 from ercc.errors import ErccError
+from ercc.compiler.inputs import load_sequences
 from ercc.compiler.pipeline import CompileOptions, compile_model
+from ercc.interpreters.reference import Observer, ReferenceExecutor
 from ercc.numerics.fixed import to_float
-from ercc.numerics.reference import Fixed, ReferenceExecutor
+from ercc.numerics.values import Fixed
 
 _CONSTANTS = ("arith.constant", "fix.const", "circ.const", "circ.freq_const")
 
@@ -61,7 +63,7 @@ def _record(module: ModuleOp, xs: list[np.ndarray]):
         elif isinstance(value, np.ndarray) and np.issubdtype(value.dtype, np.floating):
             values[key].append(np.asarray(value, dtype=np.float64).ravel())
 
-    outs = ReferenceExecutor(module, observe=observe).run_batch(xs)
+    outs = ReferenceExecutor(module, listeners=[Observer(observe)]).run_batch(xs)
     return {k: np.concatenate(v) for k, v in values.items()}, formats, outs
 
 
@@ -76,11 +78,7 @@ def _sqnr(ref: np.ndarray, got: np.ndarray) -> float | None:
 
 def _inputs(imported, options: CompileOptions) -> tuple[list[np.ndarray], str]:
     if options.calib is not None:
-        from ercc.compiler.simulate import _check_inputs, _per_sequence, load_npz
-
-        arrays = load_npz(options.calib, "calibration")
-        n = _check_inputs(imported.inputs, arrays, options.calib)
-        return [_per_sequence(s, arrays[s.name], n) for s in imported.inputs], f"--calib {options.calib}"
+        return load_sequences(options.calib, imported.inputs, "calibration"), f"--calib {options.calib}"
     if any(getattr(s, "dtype", "float32") != "float32" for s in imported.inputs):
         raise ErccError("the quantization report of a model with integer inputs (sequence_lens) needs --calib")
     rng = np.random.default_rng(0)

@@ -54,7 +54,7 @@ def _npz_bytes(arrays: Mapping[str, np.ndarray]) -> bytes:
 
 
 def _load_arrays(path: Path, what: str) -> dict[str, np.ndarray]:
-    from ercc.compiler.simulate import load_npz
+    from ercc.compiler.inputs import load_npz
 
     return load_npz(path, what)
 

@@ -16,7 +16,7 @@ breakpoints; the asymptote outside the range):
 The breakpoints, values and slopes are `arith.constant` tables at the top of
 the function, so the `quantize` pass (run after this one) gives them a weight
 format like any other constant, and the emitter and the reference executor
-(`ercc.numerics.reference`) evaluate the same fixed-point expression. Run it
+(`ercc.interpreters`) evaluate the same fixed-point expression. Run it
 before `quantize`; on float IR it gives a float32 piecewise-linear kernel.
 The exactly piecewise-linear activations (relu, leaky_relu, thresholded_relu,
 affine, hard_sigmoid) are left alone: the emitter computes them with their
@@ -72,7 +72,7 @@ class Table:
 
 
 def function(kind: ActivationKind, alpha: float = 0.0, beta: float = 0.0) -> Callable[[np.ndarray], np.ndarray]:
-    """The exact activation in float64 (the ONNX formulas of numerics/reference.py)."""
+    """The exact activation in float64 (the ONNX formulas of interpreters/rnn.py)."""
     return {
         ActivationKind.SIGMOID: lambda x: 1.0 / (1.0 + np.exp(-x)),
         ActivationKind.TANH: np.tanh,

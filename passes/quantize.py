@@ -53,9 +53,9 @@ from xdsl.utils.exceptions import PassFailedException
 
 from ercc.dialects import circ, rnn
 from ercc.dialects.constants import dense_values
+from ercc.passes.calibrated_ranges import range_format, recorded_range
 from ercc.dialects.fix import ConstOp, FixedType, raw_dense_attr
 from ercc.dialects.traits import Reduction
-from ercc.numerics.calibration import range_format, recorded_range
 from ercc.numerics.fixed import FixedFormat, FixedFormatError, fitting_format, format_problem, from_float
 
 
@@ -230,7 +230,7 @@ class Quantize(ModulePass):
 
 
 def _calibrated(value: SSAValue, el: FixedType, at_least: bool = False) -> FixedType:
-    """el with the integer bits of the value's calibrated range (ercc.numerics.calibration), if any.
+    """el with the integer bits of the value's calibrated range (ercc.passes.calibrated_ranges), if any.
 
     `at_least` (accumulators) never drops below el's integer bits: calibration
     sees final sums, not the partial sums of the accumulation.

@@ -48,7 +48,7 @@ def assert_same_csim(kernel, plain, module=None, precision: str = "fixed", batch
     on random inputs at several scales; with `module`, equal to ercc's reference too (in fixed point;
     within float tolerance otherwise)."""
     from ercc.backends.hls.csim import build_csim
-    from ercc.numerics.reference import ReferenceExecutor
+    from ercc.interpreters.reference import ReferenceExecutor
 
     rng = np.random.default_rng(0)
     for scale in scales:

@@ -16,8 +16,8 @@ pytest.importorskip("brevitas")
 
 import brevitas_models  # noqa: E402
 
-from ercc.compiler.simulate import _per_sequence, _stack_outputs  # noqa: E402
-from ercc.numerics.reference import ReferenceExecutor  # noqa: E402
+from ercc.compiler.inputs import per_sequence, stack_outputs  # noqa: E402
+from ercc.interpreters.reference import ReferenceExecutor  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -55,8 +55,8 @@ def check_against_brevitas(case, bits: int, reference_sequences: int = 16) -> di
     n = reference_sequences
     x = case.x_test[:n] if case.batch_first else case.x_test[:, :n]
     specs = compiled.imported.inputs
-    ref = ReferenceExecutor(compiled.imported.module).run_batch([_per_sequence(s, x, n) for s in specs])
-    ref = [_stack_outputs(s, r) for s, r in zip(compiled.imported.outputs, ref)]
+    ref = ReferenceExecutor(compiled.imported.module).run_batch([per_sequence(s, x, n) for s in specs])
+    ref = [stack_outputs(s, r) for s, r in zip(compiled.imported.outputs, ref)]
     csim = compiled.predict({name: x}).values()
     for r, c in zip(ref, csim):
         assert np.array_equal(r, c)

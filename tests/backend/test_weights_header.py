@@ -19,7 +19,7 @@ from ercc.cli import run
 from ercc.compiler.pipeline import CompileOptions, compile_model
 from ercc.dialects import fix
 from ercc.dialects.fix import raw_values
-from ercc.numerics.reference import ReferenceExecutor
+from ercc.interpreters.reference import ReferenceExecutor
 
 _TABLE = re.compile(r"static const (\w+) (\w+)\[(\d+)\] = \{\n(.*?)\n\};", re.S)
 

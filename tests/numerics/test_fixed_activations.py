@@ -2,7 +2,7 @@
 
 One merged model holds an RNN per activation (with the non-default alpha/beta
 of tests/test_recurrent_matrix.py); it is compiled with `--precision fixed`,
-C-simulated and run by `ercc.numerics.reference` on ordinary and saturating
+C-simulated and run by `ercc.interpreters` on ordinary and saturating
 inputs: 0 mismatching elements. At 16 bits the outputs stay close to the float
 kernel's. `-m slow` adds LSTMs with each activation in the g/h slots and a
 narrower datapath.
@@ -18,7 +18,7 @@ from test_recurrent_matrix import _BY_ID, ACTIVATIONS, _merged
 
 from ercc.backends.hls.csim import build_csim
 from ercc.compiler.pipeline import CompileOptions, compile_model
-from ercc.numerics.reference import ReferenceExecutor
+from ercc.interpreters.reference import ReferenceExecutor
 
 SCALES = [0.1, 1.0, 4.0, 100.0]
 RNN_IDS = [f"rnn-act-{n}" for n in ACTIVATIONS]

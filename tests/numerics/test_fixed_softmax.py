@@ -16,9 +16,9 @@ from onnx import TensorProto, helper, numpy_helper
 
 from ercc.backends.hls.csim import build_csim
 from ercc.compiler.pipeline import CompileOptions, compile_model
+from ercc.interpreters.reference import ReferenceExecutor
 from ercc.numerics import softmax
 from ercc.numerics.fixed import FixedFormat, from_float, to_float
-from ercc.numerics.reference import ReferenceExecutor
 
 
 def _heads(path) -> None:

@@ -1,7 +1,7 @@
 """Fixed point end to end: the numpy reference executor against the g++ C simulation.
 
 Every case compiles (once per kernel, cached) an LSTM / GRU / RNN with
-`--precision fixed`, feeds csim and `ercc.numerics.reference` the same random
+`--precision fixed`, feeds csim and `ercc.interpreters` the same random
 sequences (small, ordinary and saturating magnitudes) and requires 0
 mismatching output elements. At 16 bits the fixed-point outputs must also lie
 within 1e-2 of the float kernel's.
@@ -20,7 +20,7 @@ import pytest
 from ercc.backends.hls.csim import build_csim
 from ercc.errors import ErccError
 from ercc.compiler.pipeline import CompileOptions, compile_model
-from ercc.numerics.reference import ReferenceExecutor
+from ercc.interpreters.reference import ReferenceExecutor
 from models import make_gru_model, make_lstm_model, make_rnn_model
 
 _MAKERS = {"lstm": make_lstm_model, "gru": make_gru_model, "rnn": make_rnn_model}

@@ -1,15 +1,13 @@
 """Calibration (`--calib in.npz`): per-tensor ranges observed by ercc's own float reference.
 
-`calibrate(module, inputs)` runs the float module (after activation-approximation,
-before quantize) through `ReferenceExecutor` on the calibration sequences and
-records max |value| of every f32 tensor as a discardable attribute:
-`ercc.range = [r0, r1, ...]` on an op (one entry per result) and
-`ercc.arg_range = [...]` on an op with a region (one per block argument of its
-body; the kernel's inputs are the func's). A recurrent state (the scan's
-initial value, body argument, yielded value and final result must share one
-type) gets the largest range of its group. `quantize` then gives each such
-tensor the fewest integer bits that hold range x MARGIN (`range_format`),
-keeping its class width.
+The driver runs it between `activation-approximation` and `quantize`
+(`compiler/pipeline.py`): `calibrate(module, inputs)` runs the float module
+through `ReferenceExecutor` on the calibration sequences, a `ValueListener`
+records max |value| of every f32 tensor, and the ranges become the
+`ercc.range` / `ercc.arg_range` attributes `quantize` reads
+(`passes/calibrated_ranges.py`). A recurrent state (the scan's initial value,
+body argument, yielded value and final result must share one type) gets the
+largest range of its group.
 
 `saturation_counts(module, inputs)` runs a quantized module and counts, per
 value, the elements at its format's extreme raw values: 0 everywhere means
@@ -23,14 +21,13 @@ from collections import defaultdict
 import numpy as np
 from xdsl.dialects import func
 from xdsl.dialects.builtin import ArrayAttr, FloatAttr, ModuleOp, TensorType, f64
-from xdsl.ir import Block, BlockArgument, OpResult, SSAValue
+from xdsl.ir import SSAValue
 
+from ercc.compiler.inputs import load_sequences
 from ercc.dialects import rnn
-from ercc.numerics.fixed import FixedFormat
-from ercc.numerics.reference import Fixed, ReferenceExecutor
-
-RANGE, ARG_RANGE = "ercc.range", "ercc.arg_range"
-MARGIN = 1.125  # headroom over the observed range: fixed-point values differ slightly from the float ones
+from ercc.interpreters.reference import Observer, ReferenceExecutor
+from ercc.numerics.values import Fixed
+from ercc.passes.calibrated_ranges import ARG_RANGE, RANGE
 
 
 def observe_ranges(module: ModuleOp, inputs: list[np.ndarray]) -> dict[SSAValue, float]:
@@ -41,7 +38,7 @@ def observe_ranges(module: ModuleOp, inputs: list[np.ndarray]) -> dict[SSAValue,
         if isinstance(value, np.ndarray) and value.size and np.issubdtype(value.dtype, np.floating):
             ranges[key] = max(ranges[key], float(np.max(np.abs(value))))
 
-    ReferenceExecutor(module, observe=record).run_batch(inputs)
+    ReferenceExecutor(module, listeners=[Observer(record)]).run_batch(inputs)
     return dict(ranges)
 
 
@@ -96,35 +93,7 @@ def calibrate(module: ModuleOp, inputs: list[np.ndarray]) -> None:
 
 def calibrate_from_file(module: ModuleOp, path: str, imported) -> None:
     """`--calib`: the .npz's arrays keyed by graph input name (like `ercc simulate --inputs`)."""
-    from ercc.compiler.simulate import _check_inputs, _check_names, _per_sequence, load_npz
-
-    arrays = load_npz(path, "calibration")
-    _check_names([s.name for s in imported.inputs], arrays, path)
-    n = _check_inputs(imported.inputs, arrays, path)
-    calibrate(module, [_per_sequence(s, arrays[s.name], n) for s in imported.inputs])
-
-
-def recorded_range(value: SSAValue) -> float | None:
-    """The calibrated max |value| of an SSA value, or None."""
-    if isinstance(value, OpResult):
-        attr, index = value.op.attributes.get(RANGE), value.index
-    elif isinstance(value, BlockArgument) and isinstance(value.block, Block) and value.block.parent_op() is not None:
-        attr, index = value.block.parent_op().attributes.get(ARG_RANGE), value.index
-    else:
-        return None
-    if not isinstance(attr, ArrayAttr) or index >= len(attr.data):
-        return None
-    return float(attr.data[index].value.data)
-
-
-def range_format(observed: float, like: FixedFormat) -> FixedFormat:
-    """`like`'s width and modes with the fewest integer bits (>= 1) whose max holds observed x MARGIN."""
-    m = observed * MARGIN
-    for i in range(1, like.width + 1):
-        fmt = FixedFormat(like.width, i, like.signed, like.rnd, like.sat)
-        if fmt.max >= m:
-            return fmt
-    return FixedFormat(like.width, like.width, like.signed, like.rnd, like.sat)
+    calibrate(module, load_sequences(path, imported.inputs, "calibration"))
 
 
 def saturation_counts(module: ModuleOp, inputs: list[np.ndarray]) -> dict[str, int]:
@@ -136,7 +105,7 @@ def saturation_counts(module: ModuleOp, inputs: list[np.ndarray]) -> dict[str, i
         if isinstance(value, Fixed) and key in names:
             counts[names[key]] += int(np.sum((value.raw == value.fmt.raw_max) | (value.raw == value.fmt.raw_min)))
 
-    ReferenceExecutor(module, observe=record).run_batch(inputs)
+    ReferenceExecutor(module, listeners=[Observer(record)]).run_batch(inputs)
     return dict(counts)
 
 
