@@ -266,7 +266,7 @@ def import_model(path: str | os.PathLike, options: CompileOptions):
     imported = import_onnx(path, seq_len=options.seq_len, top=options.top, keep_quantizers=not options.requantize)
     from ercc.frontends.quantized import check_options
 
-    check_options(imported.quantized, options, imported.file)  # compile_model then uses model_options
+    check_options(imported.quantized, options, imported.file, FIXED_ONLY)  # compile_model then uses model_options
     check_block_size(
         imported.model, options.block_size, layers={n: max(ks) for n, ks in options.layer_block_sizes().items()}
     )

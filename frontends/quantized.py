@@ -523,8 +523,11 @@ def _dynamic_to_lstm(
     return [lstm]
 
 
-def check_options(found: QuantizedModel, options, file: str) -> None:
+def check_options(found: QuantizedModel, options, file: str, format_options: tuple[str, ...]) -> None:
     """A quantized model keeps its own quantization: options that would change it conflict.
+
+    `format_options` names the CompileOptions fields that choose ercc's own
+    fixed-point formats (the driver's list; the frontend sits below it).
 
     Without `--requantize` the model's quantizers are the kernel's formats whatever
     `--precision` says (`model_options`), so the fixed-point options that choose
@@ -543,10 +546,8 @@ def check_options(found: QuantizedModel, options, file: str) -> None:
         )
     if options.requantize:
         return
-    from ercc.compiler.pipeline import FIXED_ONLY
-
     defaults = type(options)()
-    named = [f"--{n.replace('_', '-')}" for n in (*FIXED_ONLY, "calib")
+    named = [f"--{n.replace('_', '-')}" for n in (*format_options, "calib")
              if getattr(options, n) != getattr(defaults, n)]
     named += [f"layer '{n}': weight_bits" for n, o in options.layers if o.weight_bits is not None]
     if named:
