@@ -30,6 +30,7 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import (
     Attribute,
     Dialect,
+    Operation,
     ParametrizedAttribute,
     Region,
     SSAValue,
@@ -853,6 +854,14 @@ class ConcatOp(IRDLOperation):
 # --------------------------------------------------------------------------- #
 
 
+def _check_decisions(op: Operation) -> None:
+    """The scheduling decisions recorded on a map or scan must fit its body (`ercc.dialects.sched_rows`;
+    imported here, not at the top: the sched dialect builds on this one)."""
+    from ercc.dialects.sched_rows import verify_decisions
+
+    verify_decisions(op)
+
+
 @irdl_op_definition
 class ScanOp(IRDLOperation):
     """A recurrence over the leading axis of `xs`.
@@ -930,6 +939,7 @@ class ScanOp(IRDLOperation):
                 raise VerifyException(f"yielded state {i} has type {y.type}, expected {v.type}")
         if shape_of(self.ys) != (xs[0], *shape_of(self.init[0])):
             raise VerifyException(f"ys must have shape {[xs[0], *shape_of(self.init[0])]}")
+        _check_decisions(self)
 
 
 @irdl_op_definition
@@ -976,6 +986,7 @@ class MapOp(IRDLOperation):
             if shape_of(y) != (xs[0], *shape_of(v)):
                 want, got = [xs[0], *shape_of(v)], list(shape_of(y))
                 raise VerifyException(f"result {i} must have shape {want} (the yielded rows stacked), got {got}")
+        _check_decisions(self)
 
 
 @irdl_op_definition

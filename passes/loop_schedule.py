@@ -20,6 +20,7 @@ from xdsl.utils.exceptions import PassFailedException
 
 from ercc.dialects import circ, fix, rnn
 from ercc.dialects.sched import LOOP, PARTITION, LoopScheduleAttr, PartitionAttr
+from ercc.hardware.cost_model import constant_pairing
 
 _ELEMENTWISE = (
     rnn.AddOp,
@@ -66,7 +67,7 @@ def _partition(value: SSAValue, factor: int) -> None:
         current = const.attributes.get(PARTITION)
         if isinstance(current, PartitionAttr) and current.factor.data >= factor:
             return
-        const.attributes[PARTITION] = PartitionAttr("cyclic", factor)
+        const.attributes[PARTITION] = PartitionAttr("cyclic", factor, constant_pairing(const, factor))
 
 
 @dataclass(frozen=True)

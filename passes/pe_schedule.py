@@ -48,8 +48,11 @@ from ercc.dialects.sched import (
     ROW_PIPELINE,
     STREAM,
     LoopScheduleAttr,
+    OverlapAttr,
+    PartialSums,
     StreamAttr,
 )
+from ercc.dialects.sched_rows import match, pipeline_of
 from ercc.hardware.cost_model import (
     arithmetic,
     buffer_brams,
@@ -58,11 +61,12 @@ from ercc.hardware.cost_model import (
     loop_work,
     op_cost,
     overlap,
+    partial_sums_layout,
     stage_ops,
     step_copies,
     storage_brams,
 )
-from ercc.hardware import row_pipeline
+from ercc.hardware.row_planning import can_overlap, streamed_spectrum
 from ercc.hardware.devices import DEVICES
 from ercc.passes.loop_schedule import partition_reduction_operand, reduction_operand
 
@@ -148,7 +152,17 @@ def _shared_channel(top: func.FuncOp, processes: list[Operation]) -> bool:
 
 
 def _mac_element(process: Operation):
-    return row_pipeline.match(process.regions[0].block).mac.result.type.element_type
+    return match(process.regions[0].block).mac.result.type.element_type
+
+
+def _record_overlap(process: Operation) -> None:
+    """Replaces the request to overlap a process's steps (a unit `sched.overlap_steps` while the
+    PEs are chosen) by its plan at the chosen PE count (`#sched.overlap`), or drops it."""
+    plan = overlap(process)
+    del process.attributes[OVERLAP_STEPS]
+    if plan is not None:
+        sums = partial_sums_layout(pipeline_of(process).mac) if plan.split else PartialSums.NONE
+        process.attributes[OVERLAP_STEPS] = OverlapAttr(plan.step, plan.total, plan.prologue, plan.split, sums)
 
 
 def _snapshot(module: ModuleOp) -> dict[Operation, dict]:
@@ -293,14 +307,14 @@ class PESchedule(ModulePass):
     false: ping-pong buffers only (whole sequences, copies as wide as unrolled)."""
     row_pipelines: bool = True
     """Run a step's MAC, inverse FFT and elementwise tail as one loop where the step allows
-    (`ercc.hardware.row_pipeline`); false: its ops one after another."""
+    (`ercc.dialects.sched_rows.match`); false: its ops one after another."""
     fabric_mul: bool = True
     """Also try the best schedule with a fixed-point row pipeline's multiplies outside its MAC
     (inverse FFT, tail, FFT units) in LUTs (`sched.fabric_mul`), keeping it if faster: the freed
     DSPs go to the MAC engines."""
     overlap_steps: bool = True
     """Run a row-pipelined map's or scan's steps as one loop where the hand-overs allow
-    (`ercc.hardware.row_pipeline.can_overlap`): the pipeline fills once a sequence."""
+    (`ercc.hardware.row_planning.can_overlap`): the pipeline fills once a sequence."""
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         if self.device not in DEVICES:
@@ -372,16 +386,16 @@ class PESchedule(ModulePass):
         for i, p in enumerate(processes):
             looped = isinstance(p, rnn.MapOp | rnn.ScanOp)
             once.append(not looped)
-            if looped and self.row_pipelines and row_pipeline.match(p.regions[0].block) is not None:
-                p.attributes[ROW_PIPELINE] = UnitAttr()
+            if looped and self.row_pipelines and (rp := match(p.regions[0].block)) is not None:
+                p.attributes[ROW_PIPELINE] = rp.attr
                 p.attributes[NEXT_SPECTRUM] = UnitAttr()
-                if row_pipeline.streamed_spectrum(p) is None:
+                if streamed_spectrum(p) is None:
                     del p.attributes[NEXT_SPECTRUM]
                 if fabric and not arithmetic(_mac_element(p)).is_float:
                     p.attributes[FABRIC_MUL] = UnitAttr()
                 if overlapped:
                     p.attributes[OVERLAP_STEPS] = UnitAttr()
-                    if not row_pipeline.can_overlap(p):
+                    if not can_overlap(p):
                         del p.attributes[OVERLAP_STEPS]
             if looped:
                 knobs.append(_Knob(p, i, max((n for _, n in step_copies(p)), default=1), True))
@@ -452,9 +466,9 @@ class PESchedule(ModulePass):
             k.op.attributes[LOOP] = LoopScheduleAttr(1, u)
             if not k.copies:
                 partition_reduction_operand(k.op, u)
-        for p in processes:  # marked only where the chosen PE count leaves the overlap its slack
-            if OVERLAP_STEPS in p.attributes and overlap(p) is None:
-                del p.attributes[OVERLAP_STEPS]
+        for p in processes:  # planned only where the chosen PE count leaves the overlap its slack
+            if OVERLAP_STEPS in p.attributes:
+                _record_overlap(p)
         if not processes:
             return 0.0
         return max(per_frame(i) for i in range(len(processes))) if dataflow else sum(stage_cycles)
