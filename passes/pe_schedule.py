@@ -155,7 +155,7 @@ def _mac_element(process: Operation):
     return match(process.regions[0].block).mac.result.type.element_type
 
 
-def _record_overlap(process: Operation) -> None:
+def record_overlap(process: Operation) -> None:
     """Replaces the request to overlap a process's steps (a unit `sched.overlap_steps` while the
     PEs are chosen) by its plan at the chosen PE count (`#sched.overlap`), or drops it."""
     plan = overlap(process)
@@ -468,7 +468,7 @@ class PESchedule(ModulePass):
                 partition_reduction_operand(k.op, u)
         for p in processes:  # planned only where the chosen PE count leaves the overlap its slack
             if OVERLAP_STEPS in p.attributes:
-                _record_overlap(p)
+                record_overlap(p)
         if not processes:
             return 0.0
         return max(per_frame(i) for i in range(len(processes))) if dataflow else sum(stage_cycles)

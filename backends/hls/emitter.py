@@ -33,6 +33,7 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Attribute, Block, Operation, SSAValue
 from xdsl.traits import ConstantLike
 from xdsl.utils.base_printer import BasePrinter
+from xdsl.utils.exceptions import VerifyException
 
 from ercc.backends.hls import fft
 from ercc.backends.hls.row_loop import RowPipelinePrinter
@@ -1294,6 +1295,13 @@ def _top_function(module: ModuleOp) -> func.FuncOp:
 
 
 def emit_hls(module: ModuleOp, interface: str = "array", batch: int = 1) -> EmittedKernel:
-    """The HLS C++ kernel for a lowered module (deterministic: same IR and options, same text)."""
+    """The HLS C++ kernel for a lowered module (deterministic: same IR and options, same text).
+
+    The module is verified first: the scheduling decisions it prints must fit the ops they are on
+    (`ercc.dialects.sched_rows.verify_decisions`), a wrong one is an error naming the op."""
+    try:
+        module.verify()
+    except VerifyException as e:
+        raise ErccError(f"the hls-cpp backend needs a valid module: {' '.join(str(e).split())[:400]}") from None
     func_op = _top_function(module)
     return HLSPrinter(stream=io.StringIO(), interface=interface, batch=batch).kernel(module, func_op)
