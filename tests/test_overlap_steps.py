@@ -23,7 +23,8 @@ from ercc.dialects import sched_rows
 from ercc.hardware import cost_model
 from ercc.hardware.row_planning import can_overlap
 from ercc.hardware.cost_model import op_cost, overlap
-from ercc.passes.pe_schedule import PESchedule, record_overlap
+from ercc.passes.pe_planner import record_overlap
+from ercc.passes.pe_schedule import PESchedule
 from hls_helpers import assert_same_csim
 from models import make_gru_model, make_lstm_model, make_rnn_model
 
