@@ -19,7 +19,7 @@ from models import make_lstm_model
 
 PLUGIN = Path(__file__).resolve().parents[1] / "examples" / "passes" / "uniform_schedule.py"
 FRONT = "lower-rnn-layers,circulant-substitution{block-size=4},fft-decompose,fuse-gate-macs,"\
-        "activation-approximation,quantize,hoist-input-path"
+        "activation-approximation{segments=64},quantize,hoist-input-path"
 
 
 def _compile(path, pes: int, rows: bool = True):

@@ -16,7 +16,7 @@ It is not part of ercc: load it from its file, in place of pe-schedule.
 
     ercc model.onnx -o kernel.cpp --block-size 8 --load-pass-plugin examples/passes/uniform_schedule.py \\
         --pass-pipeline 'lower-rnn-layers,circulant-substitution{block-size=8},fft-decompose,fuse-gate-macs,\\
-activation-approximation,quantize,hoist-input-path,uniform-pe-schedule{pes=4}'
+activation-approximation{segments=64},quantize,hoist-input-path,uniform-pe-schedule{pes=4}'
     ercc-opt hoisted.mlir --load-pass-plugin examples/passes/uniform_schedule.py -p 'uniform-pe-schedule{pes=2}'
 
 Scheduling never changes what the kernel computes: its C simulation gives the
