@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from xdsl.dialects import arith, func
 from xdsl.dialects.builtin import Float32Type, ModuleOp, StringAttr, TensorType
 from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.traits import ConstantLike
 
 from ercc.dialects import circ, fix, rnn
 from ercc.dialects.sched import (
@@ -47,6 +48,7 @@ from ercc.dialects.sched import (
     PartialSums,
     PartitionAttr,
     PartitionKind,
+    RowPipelineAttr,
     StreamAttr,
 )
 from ercc.dialects.sched_rows import RowPipeline, pipeline_of, reads_rows, writes_rows
@@ -259,9 +261,8 @@ def op_cost(op: Operation, unroll: int | None = None, ii: int | None = None) -> 
     cycles, and the hardware of the inverse FFT and of the tail, whose own costs
     are then their multiplications only.
     """
-    fused = _row_pipeline(op)
-    if fused is not None:
-        return _fused_cost(op, fused, unroll, ii)
+    if _in_row_pipeline(op):
+        return _fused_cost(op, unroll, ii)
     cost = _loop_cost(op, unroll, ii)
     if isinstance(op, circ.RFFTOp) and overlap(op.parent_op()) is not None:
         # Overlapped: a scan's state FFT is zero at step 0 (later ones run in the loop, charged to the
@@ -284,14 +285,15 @@ def _streamed(scan: Operation | None) -> circ.RFFTOp | None:
     return streamed_spectrum(scan)
 
 
-def _row_pipeline(op: Operation) -> RowPipeline | None:
+def _in_row_pipeline(op: Operation) -> bool:
+    """Whether `op` is the MAC, the inverse FFT or a tail op of a row pipeline: in a body marked
+    `#sched.row_pipeline` (verified to have that shape), every op with loops but the forward FFTs."""
     parent = op.parent_op()
-    if parent is None or ROW_PIPELINE not in parent.attributes:
-        return None
-    if not isinstance(op, circ.FreqMacOp | circ.IRFFTOp) and loop_work(op) is None:
-        return None
-    rp = pipeline_of(parent)
-    return rp if rp is not None and (op is rp.mac or op is rp.inverse or op in rp.tail) else None
+    if parent is None or not isinstance(parent.attributes.get(ROW_PIPELINE), RowPipelineAttr):
+        return False
+    if isinstance(op, circ.FreqMacOp | circ.IRFFTOp):
+        return True
+    return not isinstance(op, circ.RFFTOp) and loop_work(op) is not None and not op.has_trait(ConstantLike)
 
 
 def _chain(rp: RowPipeline) -> int:
@@ -384,13 +386,14 @@ def overlap(op: Operation, unroll: int | None = None) -> Overlap | None:
     return Overlap(step, prologue + T * step + gates * groups, prologue)
 
 
-def _fused_cost(op: Operation, rp: RowPipeline, unroll: int | None, ii: int | None) -> OpCost:
+def _fused_cost(op: Operation, unroll: int | None, ii: int | None) -> OpCost:
     """A row pipeline's costs on its MAC: p·groups iterations for the block rows and G·groups
     more to drain the last hidden block's tail, one inverse-FFT unit and `lanes` tail lanes;
     overlapped (`overlap`), the whole sequence's loop spread over its T steps."""
     plain = _loop_cost(op, 1, ii)
-    if op is not rp.mac:
+    if not isinstance(op, circ.FreqMacOp):
         return OpCost(op.name, 0, 0, 0, plain.muls)
+    rp = pipeline_of(op.parent_op())
     mac = _loop_cost(op, unroll, ii)
     sched = op.attributes.get(LOOP)
     u = unroll if unroll is not None else sched.unroll.data if isinstance(sched, LoopScheduleAttr) else 1
