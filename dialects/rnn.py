@@ -9,7 +9,7 @@ whose body is a single time step with explicit gate matvecs.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 import numpy as np
@@ -854,12 +854,19 @@ class ConcatOp(IRDLOperation):
 # --------------------------------------------------------------------------- #
 
 
-def _check_decisions(op: Operation) -> None:
-    """The scheduling decisions recorded on a map or scan must fit its body (`ercc.dialects.sched_rows`;
-    imported here, not at the top: the sched dialect builds on this one)."""
-    from ercc.dialects.sched_rows import verify_decisions
+_DECISION_CHECKS: list[Callable[[Operation], None]] = []
 
-    verify_decisions(op)
+
+def register_decision_check(check: Callable[[Operation], None]) -> None:
+    """Adds a check that the scheduling decisions recorded on a map or scan fit its body, run by
+    their verifiers. The sched dialect registers its own (`ercc.dialects.sched_rows`, which builds
+    on this module: it cannot be imported from here)."""
+    _DECISION_CHECKS.append(check)
+
+
+def _check_decisions(op: Operation) -> None:
+    for check in _DECISION_CHECKS:
+        check(op)
 
 
 @irdl_op_definition

@@ -11,7 +11,8 @@ another.
 `match` recognizes the bodies this applies to (the scheduler asks it, once
 per process); `pipeline_of` reads the decision back from the attribute (the
 emitter and the cost model: no matching); `verify_decisions` is the check
-behind rnn.map's and rnn.scan's verifiers that the recorded decisions are
+behind rnn.map's and rnn.scan's verifiers (registered with them when this module is imported:
+the sched dialect's loader, the scheduler, the cost model and the emitter all import it) that the recorded decisions are
 consistent with the body, so a wrong or incomplete schedule is an error naming
 the op, not a kernel that ignores it.
 """
@@ -283,3 +284,6 @@ def _verify_overlap(op: Operation, rp: RowPipeline, plan) -> None:
             raise VerifyException(f"{op.name}: an overlapped scan splits its rows (split >= 1) and has no prologue")
     elif plan.split.data:
         raise VerifyException(f"{op.name}: an overlapped map does not split its rows, got split = {plan.split.data}")
+
+
+rnn.register_decision_check(verify_decisions)

@@ -39,10 +39,10 @@ from ercc.dialects.sched import (
     DATAFLOW,
     FABRIC_MUL,
     LOOP,
+    OVERLAP_STEPS,
     PARTITION,
     ROW_PIPELINE,
     STREAM,
-    OVERLAP_STEPS,
     LoopScheduleAttr,
     OverlapAttr,
     PartialSums,
@@ -52,8 +52,8 @@ from ercc.dialects.sched import (
     StreamAttr,
 )
 from ercc.dialects.sched_rows import RowPipeline, pipeline_of, reads_rows, writes_rows
-from ercc.hardware.row_planning import can_overlap, streamed_spectrum
 from ercc.hardware.devices import Device
+from ercc.hardware.row_planning import can_overlap, streamed_spectrum
 from ercc.numerics import fft_plan
 
 BRAM_BITS = 18 * 1024
@@ -109,7 +109,7 @@ def arithmetic(el: Attribute) -> Arithmetic:
 
 def _value_element(value) -> Attribute:
     t = value.type
-    return t.get_element_type() if isinstance(t, TensorType) else getattr(t, "element_type")
+    return t.get_element_type() if isinstance(t, TensorType) else t.element_type
 
 
 def mul_dsp(op: Operation, ar: Arithmetic) -> int:
@@ -140,7 +140,7 @@ def _fft_mul_dsp(op: Operation, ar: Arithmetic) -> int:
 
 def _element(op: Operation) -> Attribute:
     t = op.results[0].type if op.results else op.operands[0].type
-    return t.get_element_type() if isinstance(t, TensorType) else getattr(t, "element_type")
+    return t.get_element_type() if isinstance(t, TensorType) else t.element_type
 
 
 @dataclass(frozen=True)

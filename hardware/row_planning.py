@@ -8,7 +8,6 @@ has the pipeline's shape); the cost model prices the result (`overlap`).
 from __future__ import annotations
 
 import numpy as np
-
 from xdsl.ir import Operation, SSAValue
 from xdsl.traits import ConstantLike
 

@@ -35,7 +35,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-
 from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp, UnitAttr
 from xdsl.ir import Attribute, Operation, SSAValue
@@ -69,8 +68,8 @@ from ercc.hardware.cost_model import (
     step_copies,
     storage_brams,
 )
-from ercc.hardware.row_planning import can_overlap, streamed_spectrum
 from ercc.hardware.devices import DEVICES
+from ercc.hardware.row_planning import can_overlap, streamed_spectrum
 from ercc.passes.loop_schedule import partition_reduction_operand, reduction_operand
 
 

@@ -7,10 +7,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from models import make_gru_model
 
 from ercc.compiler.cli import run
 from ercc.compiler.opt import ErccOptMain
-from models import make_gru_model
 
 
 def _round_trip(path: Path, tmp_path: Path, capsys, *args: str) -> None:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hls_helpers import assert_same_csim
+from models import make_lstm_model
+
 import ercc
 import ercc.api
 from ercc.dialects import circ, rnn
 from ercc.dialects.sched import DATAFLOW, LOOP, LoopScheduleAttr
-from hls_helpers import assert_same_csim
-from models import make_lstm_model
 
 PLUGIN = Path(__file__).resolve().parents[1] / "examples" / "passes" / "uniform_schedule.py"
 FRONT = "lower-rnn-layers,circulant-substitution{block-size=4},fft-decompose,fuse-gate-macs,"\

@@ -36,17 +36,13 @@ from xdsl.utils.base_printer import BasePrinter
 from xdsl.utils.exceptions import VerifyException
 
 from ercc.backends.hls import fft
-from ercc.backends.hls.row_loop import RowPipelinePrinter
 from ercc.backends.hls.interface import TopFunction, array_params, top_function
 from ercc.backends.hls.kernel import EmittedKernel, KernelPort
+from ercc.backends.hls.row_loop import RowPipelinePrinter
 from ercc.backends.hls.weights import WeightTables, header_name
 from ercc.compiler.errors import ErccError
 from ercc.dialects import circ, fix, rnn
 from ercc.dialects.fix import FixedType, coefficient_format, raw_values
-from ercc.numerics import fft_plan
-from ercc.numerics.fixed import from_float, to_float
-from ercc.numerics.quantizer import ROUNDING_MODES
-from ercc.numerics.softmax import design as softmax_design
 from ercc.dialects.rnn import ActivationAttr, ActivationKind
 from ercc.dialects.sched import (
     DATAFLOW,
@@ -60,6 +56,10 @@ from ercc.dialects.sched import (
     StreamAttr,
 )
 from ercc.dialects.sched_rows import overlap_of, pipeline_of, reads_rows, state_spectrum, writes_rows
+from ercc.numerics import fft_plan
+from ercc.numerics.fixed import from_float, to_float
+from ercc.numerics.quantizer import ROUNDING_MODES
+from ercc.numerics.softmax import design as softmax_design
 
 # Names the emitter declares inside the top function; ONNX names that would clash get a "_".
 _INTERNAL_NAMES = frozenset(
@@ -215,7 +215,7 @@ class HLSPrinter(RowPipelinePrinter, BasePrinter):
             return "NAN"
         if math.isinf(v):
             return "INFINITY" if v > 0 else "-INFINITY"
-        text = "%.9g" % v
+        text = f"{v:.9g}"
         if "." not in text and "e" not in text:
             text += ".0"
         return text + "f"
@@ -369,7 +369,8 @@ class HLSPrinter(RowPipelinePrinter, BasePrinter):
         source = self._assemble(model, interface, inputs, outputs, self.stream.getvalue())
         return EmittedKernel(
             source=source, top=top, inputs=inputs, outputs=outputs, entry=interface.entry,
-            tables=self._tables, interface=self.interface, batch=self.batch, prelude=self._prelude(interface), prototype=interface.prototype,
+            tables=self._tables, interface=self.interface, batch=self.batch, prelude=self._prelude(interface),
+            prototype=interface.prototype,
         )
 
     def _ports(
