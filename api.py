@@ -172,12 +172,14 @@ class CompiledModel:
     @property
     def estimate(self) -> dict[str, Any]:
         """ercc's cost-model ESTIMATE of the kernel on the options' device and clock."""
+        from ercc.backends.hls.interface import port_transfers
         from ercc.hardware.cost_model import estimate
         from ercc.hardware.devices import DEVICES
         from ercc.hardware.interface_cost import interface_cost
 
         datapath = estimate(self.imported.module, DEVICES[self.options.device], self.options.clock_mhz)
-        return {**datapath, "interface": interface_cost(self.kernel, datapath)}
+        kernel = self.kernel
+        return {**datapath, "interface": interface_cost(kernel.interface, kernel.batch, port_transfers(kernel), datapath)}
 
     def _simulation(self):
         if self._library is None:

@@ -4,6 +4,7 @@ from xdsl.universe import Universe
 
 
 def _rnn():
+    from ercc.dialects import sched_rows  # noqa: F401 - registers its checks of recorded decisions with rnn.map/scan
     from ercc.dialects.rnn import RNN
 
     return RNN

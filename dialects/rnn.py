@@ -9,7 +9,7 @@ whose body is a single time step with explicit gate matvecs.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import ClassVar
 
 import numpy as np
@@ -30,6 +30,7 @@ from xdsl.dialects.utils import EnumAttribute
 from xdsl.ir import (
     Attribute,
     Dialect,
+    Operation,
     ParametrizedAttribute,
     Region,
     SpacedOpaqueSyntaxAttribute,
@@ -817,6 +818,21 @@ class ConcatOp(IRDLOperation):
 # --------------------------------------------------------------------------- #
 
 
+_DECISION_CHECKS: list[Callable[[Operation], None]] = []
+
+
+def register_decision_check(check: Callable[[Operation], None]) -> None:
+    """Adds a check that the scheduling decisions recorded on a map or scan fit its body, run by
+    their verifiers. The sched dialect registers its own (`ercc.dialects.sched_rows`, which builds
+    on this module: it cannot be imported from here)."""
+    _DECISION_CHECKS.append(check)
+
+
+def _check_decisions(op: Operation) -> None:
+    for check in _DECISION_CHECKS:
+        check(op)
+
+
 @irdl_op_definition
 class ScanOp(IRDLOperation):
     """A recurrence over the leading axis of `xs`.
@@ -893,6 +909,7 @@ class ScanOp(IRDLOperation):
                 raise VerifyException(f"yielded state {i} has type {y.type}, expected {v.type}")
         if shape_of(self.ys) != (xs[0], *shape_of(self.init[0])):
             raise VerifyException(f"ys must have shape {[xs[0], *shape_of(self.init[0])]}")
+        _check_decisions(self)
 
 
 @irdl_op_definition
@@ -938,6 +955,7 @@ class MapOp(IRDLOperation):
             if shape_of(y) != (xs[0], *shape_of(v)):
                 want, got = [xs[0], *shape_of(v)], list(shape_of(y))
                 raise VerifyException(f"result {i} must have shape {want} (the yielded rows stacked), got {got}")
+        _check_decisions(self)
 
 
 @irdl_op_definition

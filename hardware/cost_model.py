@@ -32,21 +32,28 @@ from dataclasses import dataclass, field
 from xdsl.dialects import arith, func
 from xdsl.dialects.builtin import Float32Type, ModuleOp, StringAttr, TensorType
 from xdsl.ir import Attribute, Operation, SSAValue
+from xdsl.traits import ConstantLike
 
 from ercc.dialects import circ, fix, rnn
 from ercc.dialects.sched import (
     DATAFLOW,
     FABRIC_MUL,
     LOOP,
+    OVERLAP_STEPS,
     PARTITION,
     ROW_PIPELINE,
     STREAM,
     LoopScheduleAttr,
+    OverlapAttr,
+    PartialSums,
     PartitionAttr,
+    PartitionKind,
+    RowPipelineAttr,
     StreamAttr,
 )
-from ercc.hardware import row_pipeline
+from ercc.dialects.sched_rows import RowPipeline, pipeline_of, reads_rows, writes_rows
 from ercc.hardware.devices import Device
+from ercc.hardware.row_planning import can_overlap, streamed_spectrum
 from ercc.numerics import fft_plan
 
 BRAM_BITS = 18 * 1024
@@ -102,7 +109,7 @@ def arithmetic(el: Attribute) -> Arithmetic:
 
 def _value_element(value) -> Attribute:
     t = value.type
-    return t.get_element_type() if isinstance(t, TensorType) else getattr(t, "element_type")
+    return t.get_element_type() if isinstance(t, TensorType) else t.element_type
 
 
 def mul_dsp(op: Operation, ar: Arithmetic) -> int:
@@ -133,7 +140,7 @@ def _fft_mul_dsp(op: Operation, ar: Arithmetic) -> int:
 
 def _element(op: Operation) -> Attribute:
     t = op.results[0].type if op.results else op.operands[0].type
-    return t.get_element_type() if isinstance(t, TensorType) else getattr(t, "element_type")
+    return t.get_element_type() if isinstance(t, TensorType) else t.element_type
 
 
 @dataclass(frozen=True)
@@ -254,9 +261,8 @@ def op_cost(op: Operation, unroll: int | None = None, ii: int | None = None) -> 
     cycles, and the hardware of the inverse FFT and of the tail, whose own costs
     are then their multiplications only.
     """
-    fused = _row_pipeline(op)
-    if fused is not None:
-        return _fused_cost(op, fused, unroll, ii)
+    if _in_row_pipeline(op):
+        return _fused_cost(op, unroll, ii)
     cost = _loop_cost(op, unroll, ii)
     if isinstance(op, circ.RFFTOp) and overlap(op.parent_op()) is not None:
         # Overlapped: a scan's state FFT is zero at step 0 (later ones run in the loop, charged to the
@@ -276,20 +282,21 @@ def op_cost(op: Operation, unroll: int | None = None, ii: int | None = None) -> 
 def _streamed(scan: Operation | None) -> circ.RFFTOp | None:
     if scan is None or ROW_PIPELINE not in scan.attributes:
         return None
-    return row_pipeline.streamed_spectrum(scan)
+    return streamed_spectrum(scan)
 
 
-def _row_pipeline(op: Operation) -> row_pipeline.RowPipeline | None:
+def _in_row_pipeline(op: Operation) -> bool:
+    """Whether `op` is the MAC, the inverse FFT or a tail op of a row pipeline: in a body marked
+    `#sched.row_pipeline` (verified to have that shape), every op with loops but the forward FFTs."""
     parent = op.parent_op()
-    if parent is None or ROW_PIPELINE not in parent.attributes:
-        return None
-    if not isinstance(op, circ.FreqMacOp | circ.IRFFTOp) and loop_work(op) is None:
-        return None
-    rp = row_pipeline.match(op.parent_block())
-    return rp if rp is not None and (op is rp.mac or op is rp.inverse or op in rp.tail) else None
+    if parent is None or not isinstance(parent.attributes.get(ROW_PIPELINE), RowPipelineAttr):
+        return False
+    if isinstance(op, circ.FreqMacOp | circ.IRFFTOp):
+        return True
+    return not isinstance(op, circ.RFFTOp) and loop_work(op) is not None and not op.has_trait(ConstantLike)
 
 
-def _chain(rp: row_pipeline.RowPipeline) -> int:
+def _chain(rp: RowPipeline) -> int:
     """Ops on the longest dependency path through the tail."""
     depth: dict[SSAValue, int] = {}
     for o in rp.tail:
@@ -297,7 +304,7 @@ def _chain(rp: row_pipeline.RowPipeline) -> int:
     return max(depth.values(), default=0)
 
 
-def _latencies(rp: row_pipeline.RowPipeline, unroll: int, ar: Arithmetic, forward: bool) -> tuple[int, int]:
+def _latencies(rp: RowPipeline, unroll: int, ar: Arithmetic, forward: bool) -> tuple[int, int]:
     """Cycles from an iteration's start to its MAC's sum, and on to the tail's last write (and the
     next-state FFT's, with `forward`)."""
     tree = ar.add_latency * math.ceil(math.log2(unroll)) if unroll > 1 else 0
@@ -313,7 +320,7 @@ def fft_latency(k: int, inverse: bool, ar: Arithmetic) -> int:
     return fft_plan.build(k, inverse).stages * ar.add_latency + ar.depth + 2
 
 
-def required_slack(rp: row_pipeline.RowPipeline, unroll: int, ar: Arithmetic, scan: bool) -> int:
+def required_slack(rp: RowPipeline, unroll: int, ar: Arithmetic, scan: bool) -> int:
     """Iterations (at II 1) between a write and its first read in the next step that an overlapped
     loop needs for HLS not to order them: the pipeline depth from the iteration that computes a
     value to its store (a scan's next-state FFT behind the tail; a map's FFT unit)."""
@@ -342,11 +349,16 @@ def overlap(op: Operation, unroll: int | None = None) -> Overlap | None:
     ((groups − 1)·p), which read only state blocks transformed at least `slack` iterations
     before. Map: q iterations transform x_0; then each step's rows as in a row pipeline, one
     FFT unit transforming x_t+1 block by block meanwhile; the last hidden block drains.
+
+    Without `unroll`, a recorded plan (`#sched.overlap`) is the answer: the scheduler
+    computes it once, and the report prices what the IR says.
     """
-    if not row_pipeline.can_overlap(op):
+    recorded = op.attributes.get(OVERLAP_STEPS)
+    if unroll is None and isinstance(recorded, OverlapAttr):
+        return Overlap(recorded.step.data, recorded.total.data, recorded.prologue.data, recorded.split.data)
+    if not can_overlap(op):
         return None
-    block = op.regions[0].block
-    rp = row_pipeline.match(block)
+    rp = pipeline_of(op)
     mac = rp.mac
     p, q = mac.weight.type.grid
     if unroll is None:
@@ -374,13 +386,14 @@ def overlap(op: Operation, unroll: int | None = None) -> Overlap | None:
     return Overlap(step, prologue + T * step + gates * groups, prologue)
 
 
-def _fused_cost(op: Operation, rp: row_pipeline.RowPipeline, unroll: int | None, ii: int | None) -> OpCost:
+def _fused_cost(op: Operation, unroll: int | None, ii: int | None) -> OpCost:
     """A row pipeline's costs on its MAC: p·groups iterations for the block rows and G·groups
     more to drain the last hidden block's tail, one inverse-FFT unit and `lanes` tail lanes;
     overlapped (`overlap`), the whole sequence's loop spread over its T steps."""
     plain = _loop_cost(op, 1, ii)
-    if op is not rp.mac:
+    if not isinstance(op, circ.FreqMacOp):
         return OpCost(op.name, 0, 0, 0, plain.muls)
+    rp = pipeline_of(op.parent_op())
     mac = _loop_cost(op, unroll, ii)
     sched = op.attributes.get(LOOP)
     u = unroll if unroll is not None else sched.unroll.data if isinstance(sched, LoopScheduleAttr) else 1
@@ -391,7 +404,7 @@ def _fused_cost(op: Operation, rp: row_pipeline.RowPipeline, unroll: int | None,
     forward = _streamed(parent)
     depth = _latencies(rp, u, ar, forward is not None)[1]
     lanes = rp.lanes(u)
-    plan = overlap(parent, u)
+    plan = overlap(parent, unroll)
     if plan is not None:
         if isinstance(parent, rnn.ScanOp):
             lanes = rp.finishing_lanes
@@ -457,14 +470,15 @@ def _loop_cost(op: Operation, unroll: int | None, ii: int | None) -> OpCost | No
     return OpCost(op.name, cycles, dsp, lut, muls)
 
 
-def _array_brams(elements: int, width: int, banks: int) -> int:
+def _array_brams(elements: int, width: int, banks: int, pairs: int | None = None) -> int:
+    """BRAM18Ks of an array in `banks` banks, `pairs` of them sharing a word (default: `bank_pairing`)."""
     bits = elements * width
     if banks >= elements or bits < LUTRAM_LIMIT_BITS:
         return 0
     per_bank = math.ceil(bits / banks)
     if per_bank < LUTRAM_LIMIT_BITS:
         return 0
-    r = bank_pairing(elements, width, banks)
+    r = bank_pairing(elements, width, banks) if pairs is None else pairs
     if r > 1:
         return math.ceil(banks / r) * _wide_brams(math.ceil(elements / banks), r * width)
     return banks * math.ceil(per_bank / BRAM_BITS)
@@ -490,8 +504,9 @@ def _block_width(depth: int) -> int:
     return next((w for d, w in ((512, 36), (1024, 18), (2048, 9), (4096, 4), (8192, 2)) if depth <= d), 1)
 
 
-def _constant_storage(op: Operation) -> tuple[int, int, int] | None:
-    """(elements, bits per element, partition banks) of a constant table."""
+def _constant_storage(op: Operation) -> tuple[int, int, int, int] | None:
+    """(elements, bits per element, partition banks, banks sharing a word) of a constant table,
+    as its `#sched.partition` says."""
     match op:
         case arith.ConstantOp() | fix.ConstOp():
             t = op.result.type
@@ -506,10 +521,21 @@ def _constant_storage(op: Operation) -> tuple[int, int, int] | None:
     el = _element(op)
     width = arithmetic(el).width
     part = op.attributes.get(PARTITION)
-    banks = 1
+    banks, pairs = 1, 1
     if isinstance(part, PartitionAttr):
-        banks = n if part.kind.data == "complete" else part.factor.data * _bank_spread(op)
-    return n, width, banks
+        banks = n if part.kind.data == PartitionKind.COMPLETE else part.factor.data * _bank_spread(op)
+        pairs = part.pairs.data
+    return n, width, banks, pairs
+
+
+def constant_pairing(op: Operation, factor: int) -> int:
+    """The banks sharing a word (`bank_pairing`) of a constant table cyclically partitioned for
+    `factor` PEs: what a scheduler records as the partition's `pairs`."""
+    storage = _constant_storage(op)
+    if storage is None:
+        return 1
+    n, width, _, _ = storage
+    return bank_pairing(n, width, factor * _bank_spread(op))
 
 
 def _bank_spread(op: Operation) -> int:
@@ -522,8 +548,10 @@ def storage_brams(op: Operation, banks: int | None = None) -> int:
     storage = _constant_storage(op)
     if storage is None:
         return 0
-    n, width, annotated = storage
-    return _array_brams(n, width, annotated if banks is None else min(n, banks * _bank_spread(op)))
+    n, width, annotated, pairs = storage
+    if banks is None:
+        return _array_brams(n, width, annotated, pairs)
+    return _array_brams(n, width, min(n, banks * _bank_spread(op)))
 
 
 COPY_LUT_PER_LANE = 16  # a copy lane: address and data multiplexing
@@ -535,17 +563,17 @@ def step_copies(op: Operation) -> list[tuple[str, int]]:
 
     Scan: x_t in, every state updated, y_t out. Map: x_t in, every row out. A
     row pipeline writes a scan's states in place, may read x_t straight from
-    the rows and write a map's rows in place (`ercc.hardware.row_pipeline`):
+    the rows and write a map's rows in place (`ercc.dialects.sched_rows`):
     those copies are not written; with its steps overlapped (`overlap`) none are.
     """
     if overlap(op) is not None:
         return []
     block = op.regions[0].block
     x = math.prod(rnn.shape_of(block.args[0]))
-    rows = ROW_PIPELINE in op.attributes and row_pipeline.match(block) is not None
-    copies = [] if rows and row_pipeline.reads_rows(op) else [("x", x)]
+    rows = pipeline_of(op) is not None
+    copies = [] if rows and reads_rows(op) else [("x", x)]
     if isinstance(op, rnn.MapOp):
-        if rows and row_pipeline.writes_rows(op):
+        if rows and writes_rows(op):
             return copies
         return copies + [("out", math.prod(rnn.shape_of(v))) for v in block.last_op.operands]
     states = [math.prod(rnn.shape_of(a)) for a in block.args[1:]]
@@ -676,15 +704,20 @@ def _wide_brams(depth: int, bits: int) -> int:
     return math.ceil(bits / _block_width(depth)) * max(1, math.ceil(depth / 16384))
 
 
-def partial_sums_layout(mac: circ.FreqMacOp) -> tuple[str, int]:
-    """How an overlapped scan stores its partial sums (p rows × 2·bins values, all of a row read
-    and written together), and its BRAMs: one bank a value (`partition`) or one wide word a row
-    (`reshape`), whichever packs into fewer BRAMs."""
+def partial_sums_brams(mac: circ.FreqMacOp, layout: PartialSums) -> int:
+    """BRAMs of an overlapped scan's partial sums (p rows × 2·bins values, all of a row read and
+    written together): one bank a value (`partition`) or one wide word a row (`reshape`)."""
     acc = mac.accumulator if mac.accumulator is not None else mac.result.type.element_type
     width, values, rows = arithmetic(acc).width, 2 * mac.result.type.bins, mac.weight.type.grid[0]
-    banks = values * _wide_brams(rows, width)
-    wide = _wide_brams(rows, values * width)
-    return ("reshape", wide) if wide < banks else ("partition", banks)
+    if layout == PartialSums.RESHAPE:
+        return _wide_brams(rows, values * width)
+    return values * _wide_brams(rows, width) if layout == PartialSums.PARTITION else 0
+
+
+def partial_sums_layout(mac: circ.FreqMacOp) -> PartialSums:
+    """The partial-sums layout that packs into fewer BRAMs (a scheduler's choice)."""
+    wide = partial_sums_brams(mac, PartialSums.RESHAPE)
+    return PartialSums.RESHAPE if wide < partial_sums_brams(mac, PartialSums.PARTITION) else PartialSums.PARTITION
 
 
 def buffer_brams(op: Operation, dataflow: bool) -> int:
@@ -694,7 +727,10 @@ def buffer_brams(op: Operation, dataflow: bool) -> int:
         return 0
     partial = 0
     if (plan := overlap(op)) is not None and plan.split:
-        partial = partial_sums_layout(row_pipeline.match(op.regions[0].block).mac)[1]
+        recorded = op.attributes.get(OVERLAP_STEPS)
+        rp = pipeline_of(op)
+        layout = recorded.partial_sums.data if isinstance(recorded, OverlapAttr) else partial_sums_layout(rp.mac)
+        partial = partial_sums_brams(rp.mac, layout)
     value = op.results[0]
     width = arithmetic(value.type.get_element_type()).width
     stream = op.attributes.get(STREAM)
@@ -719,8 +755,8 @@ def estimate(module: ModuleOp, device: Device, clock_mhz: float) -> dict:
     bram = buffer_bram = lut_storage = weight_bytes = 0
     for op in top.body.block.ops:
         if (storage := _constant_storage(op)) is not None:
-            n, width, banks = storage
-            bram += _array_brams(n, width, banks)
+            n, width, banks, pairs = storage
+            bram += _array_brams(n, width, banks, pairs)
             weight_bytes += n * math.ceil(width / 8)
             lut_storage += 0 if banks < n else n * width // 8
         elif (stage := _stage(op, T, counts)) is not None:

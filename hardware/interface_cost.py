@@ -3,7 +3,8 @@
 ESTIMATES, like the rest of the cost model. The datapath estimate
 (`cost_model.estimate`) prices one sequence once its inputs are in on-chip
 arrays; the wrappers of `backends/hls/interface.py` move each sequence in,
-compute it, and move it out, one after another, `count` sequences per call:
+compute it, and move it out, one after another, `count` sequences per call
+(the ports as the backend describes them, `port_transfers`):
 
 - `array`: the caller's memories are the ports; nothing is moved; one sequence a call;
 - `axis`: one beat per cycle (the read and write loops are pipelined at II 1),
@@ -20,8 +21,6 @@ per stream), plus the on-chip buffers of one sequence per port.
 
 from __future__ import annotations
 
-from ercc.backends.hls.interface import element_bits, kernel_typedefs, stream_layout
-from ercc.backends.hls.kernel import EmittedKernel
 from ercc.hardware.cost_model import _array_brams
 
 BURST_LATENCY = 64  # cycles from a burst request to its first beat (Vitis m_axi `latency` default)
@@ -32,28 +31,26 @@ M_AXI_LUT = 1200  # one master: read/write channels, burst counters
 M_AXI_BRAM18K = 1  # its burst FIFO (read for inputs, write for outputs)
 
 
-def interface_cost(kernel: EmittedKernel, estimate: dict, batch: int | None = None) -> dict:
-    """The `interface` section of the cost report for `kernel` and its datapath `estimate`."""
-    kind, n = kernel.interface, batch or kernel.batch
-    typedefs = kernel_typedefs(kernel.prelude)
-    ports = kernel.inputs + kernel.outputs
+def interface_cost(kind: str, batch: int, ports: list, estimate: dict) -> dict:
+    """The `interface` section of the cost report: `kind` (array, axis, m_axi) moving `batch`
+    sequences a call through `ports` (inputs then outputs, each with `name`, `direction`, `bits`
+    and `size` of one sequence, and `beats` and `beat_bits` as an AXI stream: the backend's
+    `port_transfers`), around the datapath `estimate`."""
+    n = batch
     transfers, lut, bram = [], 0, 0
-    for i, p in enumerate(ports):
-        bits = element_bits(p.ctype, typedefs)
-        direction = "in" if i < len(kernel.inputs) else "out"
+    for p in ports:
         if kind == "axis":
-            layout = stream_layout(p, typedefs)
-            cycles, width = layout.beats, layout.width
+            cycles, width = p.beats, p.beat_bits
             lut += width // 8
         elif kind == "m_axi":
-            cycles, width = p.size + BURST_LATENCY, bits
+            cycles, width = p.size + BURST_LATENCY, p.bits
             lut += M_AXI_LUT
             bram += M_AXI_BRAM18K
         else:
-            cycles, width = 0, bits
+            cycles, width = 0, p.bits
         if kind != "array":
-            bram += _array_brams(p.size, bits, 1)  # the wrapper's buffer of one sequence
-        transfers.append({"port": p.name, "direction": direction, "bus_bits": width, "cycles_per_sequence": cycles})
+            bram += _array_brams(p.size, p.bits, 1)  # the wrapper's buffer of one sequence
+        transfers.append({"port": p.name, "direction": p.direction, "bus_bits": width, "cycles_per_sequence": cycles})
     if kind != "array":
         registers = 1 + (2 * len(ports) if kind == "m_axi" else 0)  # count, and 64-bit pointers
         lut += S_AXILITE_LUT + S_AXILITE_LUT_PER_REGISTER * registers

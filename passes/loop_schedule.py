@@ -21,6 +21,7 @@ from xdsl.utils.exceptions import PassFailedException
 from ercc.dialects import circ, fix, rnn
 from ercc.dialects.sched import LOOP, PARTITION, LoopScheduleAttr, PartitionAttr
 from ercc.dialects.traits import Elementwise
+from ercc.hardware.cost_model import constant_pairing
 
 
 def _reduction(op: Operation) -> tuple[int, SSAValue] | None:
@@ -57,7 +58,7 @@ def _partition(value: SSAValue, factor: int) -> None:
         current = const.attributes.get(PARTITION)
         if isinstance(current, PartitionAttr) and current.factor.data >= factor:
             return
-        const.attributes[PARTITION] = PartitionAttr("cyclic", factor)
+        const.attributes[PARTITION] = PartitionAttr("cyclic", factor, constant_pairing(const, factor))
 
 
 @dataclass(frozen=True)

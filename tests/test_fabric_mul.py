@@ -15,7 +15,8 @@ from xdsl.dialects.builtin import UnitAttr
 from ercc.backends.hls.emitter import emit_hls
 from ercc.compiler.pipeline import CompileOptions, compile_model
 from ercc.dialects.sched import FABRIC_MUL, ROW_PIPELINE
-from ercc.hardware import cost_model, row_pipeline
+from ercc.dialects import sched_rows
+from ercc.hardware import cost_model
 from ercc.hardware.cost_model import bank_pairing, op_cost
 from hls_helpers import assert_same_csim
 from models import make_gru_model, make_lstm_model
@@ -53,7 +54,7 @@ def test_fabric_moves_the_units_dsps_to_luts(tmp_path):
     make_lstm_model(path, T=4, I=6, H=16, seed=2)
     imported, _ = compile_model(path, CompileOptions(block_size=8, precision="fixed"))
     scan = next(o for o in imported.module.walk() if o.name == "rnn.scan")
-    rp = row_pipeline.match(scan.regions[0].block)
+    rp = sched_rows.match(scan.regions[0].block)
     before = op_cost(rp.mac)
     scan.attributes[FABRIC_MUL] = UnitAttr()
     after = op_cost(rp.mac)
@@ -81,10 +82,10 @@ def test_shared_words_are_printed_as_reshape(tmp_path):
     make_lstm_model(path, T=3, I=6, H=64, seed=2)
     imported, _ = compile_model(path, CompileOptions(block_size=4, precision="fixed"))
     scan = next(o for o in imported.module.walk() if o.name == "rnn.scan")
-    weight = row_pipeline.match(scan.regions[0].block).mac.weight.owner
-    weight.attributes[PARTITION] = PartitionAttr("cyclic", 4)
-    n, width, banks = cost_model._constant_storage(weight)
-    assert (n, banks) == (64 * 16 * 4, 16) and bank_pairing(n, width, banks) == 2
+    weight = sched_rows.match(scan.regions[0].block).mac.weight.owner
+    weight.attributes[PARTITION] = PartitionAttr("cyclic", 4, cost_model.constant_pairing(weight, 4))
+    n, width, banks, pairs = cost_model._constant_storage(weight)
+    assert (n, banks) == (64 * 16 * 4, 16) and bank_pairing(n, width, banks) == 2 == pairs
     assert cost_model.storage_brams(weight) == 8
     source = emit_hls(imported.module).source
     assert "cyclic factor=2 dim=1" in source and "array_reshape" in source

@@ -19,8 +19,11 @@ from xdsl.dialects.builtin import UnitAttr
 from ercc.backends.hls.emitter import emit_hls
 from ercc.compiler.pipeline import CompileOptions, compile_model, default_passes
 from ercc.dialects.sched import LOOP, NEXT_SPECTRUM, OVERLAP_STEPS, ROW_PIPELINE, LoopScheduleAttr
-from ercc.hardware import cost_model, row_pipeline
+from ercc.dialects import sched_rows
+from ercc.hardware import cost_model
+from ercc.hardware.row_planning import can_overlap
 from ercc.hardware.cost_model import op_cost, overlap
+from ercc.passes.pe_planner import record_overlap
 from ercc.passes.pe_schedule import PESchedule
 from hls_helpers import assert_same_csim
 from models import make_gru_model, make_lstm_model, make_rnn_model
@@ -53,7 +56,7 @@ def _force(module, unroll: int) -> list:
         op.attributes[OVERLAP_STEPS] = UnitAttr()
         if op.name == "rnn.scan":
             op.attributes[NEXT_SPECTRUM] = UnitAttr()
-        rp = row_pipeline.match(op.regions[0].block)
+        rp = sched_rows.match(op.regions[0].block)
         rp.mac.attributes[LOOP] = LoopScheduleAttr(1, unroll)
         if overlap(op) is not None:
             marked.append(op)
@@ -71,6 +74,8 @@ def test_overlapped_steps_are_bit_identical(case, tmp_path, monkeypatch):
     imported, _ = _compile(path, k, precision, overlap_steps=False)
     marked = _force(imported.module, unroll)
     assert {o.name for o in marked} == {"rnn.map", "rnn.scan"}
+    for op in marked:  # the requests become plans, as pe-schedule records them
+        record_overlap(op)
     kernel = emit_hls(imported.module)
     assert kernel.source.count("one row pipeline over all steps") == len(marked)
     assert_same_csim(kernel, plain_kernel, imported.module, precision)
@@ -89,7 +94,7 @@ def test_scan_needs_slack_for_its_pipeline(tmp_path):
     module = _lstm(tmp_path)
     _force(module, 2)
     scan = next(o for o in module.walk() if o.name == "rnn.scan")
-    rp = row_pipeline.match(scan.regions[0].block)
+    rp = sched_rows.match(scan.regions[0].block)
     ar = cost_model.arithmetic(rp.mac.result.type.element_type)
     assert cost_model.required_slack(rp, 2, ar, True) > 16 + 0 - 11
     assert overlap(scan) is None
@@ -101,7 +106,7 @@ def test_scan_needs_a_zero_initial_state(tmp_path, monkeypatch):
     module = _lstm(tmp_path, initial_state=True)
     _force(module, 2)
     scan = next(o for o in module.walk() if o.name == "rnn.scan")
-    assert NEXT_SPECTRUM in scan.attributes and not row_pipeline.can_overlap(scan)
+    assert NEXT_SPECTRUM in scan.attributes and not can_overlap(scan)
 
 
 def test_overlap_costs_one_pipeline_fill_a_sequence(tmp_path, monkeypatch):
@@ -110,7 +115,7 @@ def test_overlap_costs_one_pipeline_fill_a_sequence(tmp_path, monkeypatch):
     monkeypatch.setattr(cost_model, "required_slack", lambda *args: 0)
     module = _lstm(tmp_path)
     scan = next(o for o in module.walk() if o.name == "rnn.scan")
-    rp = row_pipeline.match(scan.regions[0].block)
+    rp = sched_rows.match(scan.regions[0].block)
     _force(module, 2)
     del scan.attributes[OVERLAP_STEPS]
     before = op_cost(rp.mac).cycles + cost_model.copy_cost(scan).cycles

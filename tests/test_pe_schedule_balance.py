@@ -10,7 +10,8 @@ import pytest
 from ercc.compiler.pipeline import CompileOptions, compile_model, default_passes
 from ercc.hardware.cost_model import OpCost, estimate
 from ercc.hardware.devices import DEVICES
-from ercc.passes.pe_schedule import PESchedule, _balance, _Knob
+from ercc.passes.pe_planner import _balance, _Knob
+from ercc.passes.pe_schedule import PESchedule
 from models import make_lstm_model
 
 

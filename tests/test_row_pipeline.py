@@ -16,7 +16,7 @@ import pytest
 
 from ercc.compiler.pipeline import CompileOptions, compile_model, default_passes
 from ercc.dialects.sched import ROW_PIPELINE
-from ercc.hardware import row_pipeline
+from ercc.dialects import sched_rows
 from ercc.hardware.cost_model import estimate
 from ercc.hardware.devices import DEVICES
 from ercc.passes.pe_schedule import PESchedule
@@ -62,7 +62,7 @@ def test_several_tail_lanes_an_iteration(tmp_path):
     make_lstm_model(path, T=3, I=4, H=16, seed=1)
     imported, kernel = _compile(path, 8, "fixed", rows=True)
     scan = next(o for o in imported.module.walk() if o.name == "rnn.scan")
-    rp = row_pipeline.match(scan.regions[0].block)
+    rp = sched_rows.match(scan.regions[0].block)
     unroll = rp.mac.attributes["sched.loop"].unroll.data
     assert rp.gates == 4 and rp.groups(unroll) == 1 and rp.lanes(unroll) == 2
     assert "(i % 4) * 2 + l" in kernel.source
@@ -77,7 +77,7 @@ def test_default_onnx_gru_keeps_its_ops():
     imported = import_model(model, options)
     run_passes(make_context(), imported.module, default_passes(options))
     scan = next(o for o in imported.module.walk() if o.name == "rnn.scan")
-    assert row_pipeline.match(scan.regions[0].block) is None
+    assert sched_rows.match(scan.regions[0].block) is None
     assert ROW_PIPELINE not in scan.attributes
 
 
@@ -92,7 +92,7 @@ def test_cost_model_charges_the_loop_to_the_mac(tmp_path):
     from ercc.hardware.cost_model import op_cost
 
     scan = next(o for o in imported.module.walk() if o.name == "rnn.scan")
-    rp = row_pipeline.match(scan.regions[0].block)
+    rp = sched_rows.match(scan.regions[0].block)
     u = rp.mac.attributes["sched.loop"].unroll.data
     p = rp.mac.weight.type.grid[0]
     assert op_cost(rp.mac).cycles >= (p + rp.gates) * rp.groups(u)

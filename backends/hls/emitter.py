@@ -33,32 +33,33 @@ from xdsl.dialects.builtin import (
 from xdsl.ir import Attribute, Block, Operation, SSAValue
 from xdsl.traits import ConstantLike
 from xdsl.utils.base_printer import BasePrinter
+from xdsl.utils.exceptions import VerifyException
 
 from ercc.backends.hls import fft
-from ercc.backends.hls.row_pipeline import RowPipelinePrinter
 from ercc.backends.hls.interface import TopFunction, array_params, top_function
 from ercc.backends.hls.kernel import EmittedKernel, KernelPort
+from ercc.backends.hls.row_loop import RowPipelinePrinter
 from ercc.backends.hls.weights import WeightTables, header_name
 from ercc.errors import ErccError
 from ercc.dialects import circ, fix, rnn
 from ercc.dialects.fix import FixedType, coefficient_format, raw_values
-from ercc.numerics import fft_plan
-from ercc.numerics.fixed import from_float, to_float
-from ercc.numerics.quantizer import ROUNDING_MODES
-from ercc.numerics.softmax import design as softmax_design
 from ercc.dialects.rnn import ActivationAttr, ActivationKind
 from ercc.dialects.sched import (
     DATAFLOW,
     LOOP,
     PARTITION,
-    ROW_PIPELINE,
     STREAM,
     LoopScheduleAttr,
+    OverlapAttr,
     PartitionAttr,
+    PartitionKind,
     StreamAttr,
 )
-from ercc.hardware import row_pipeline
-from ercc.hardware.cost_model import Overlap, arithmetic, bank_pairing, overlap
+from ercc.dialects.sched_rows import overlap_of, pipeline_of, reads_rows, state_spectrum, writes_rows
+from ercc.numerics import fft_plan
+from ercc.numerics.fixed import from_float, to_float
+from ercc.numerics.quantizer import ROUNDING_MODES
+from ercc.numerics.softmax import design as softmax_design
 
 # Names the emitter declares inside the top function; ONNX names that would clash get a "_".
 _INTERNAL_NAMES = frozenset(
@@ -214,7 +215,7 @@ class HLSPrinter(RowPipelinePrinter, BasePrinter):
             return "NAN"
         if math.isinf(v):
             return "INFINITY" if v > 0 else "-INFINITY"
-        text = "%.9g" % v
+        text = f"{v:.9g}"
         if "." not in text and "e" not in text:
             text += ".0"
         return text + "f"
@@ -368,7 +369,8 @@ class HLSPrinter(RowPipelinePrinter, BasePrinter):
         source = self._assemble(model, interface, inputs, outputs, self.stream.getvalue())
         return EmittedKernel(
             source=source, top=top, inputs=inputs, outputs=outputs, entry=interface.entry,
-            tables=self._tables, interface=self.interface, batch=self.batch, prelude=self._prelude(interface), prototype=interface.prototype,
+            tables=self._tables, interface=self.interface, batch=self.batch, prelude=self._prelude(interface),
+            prototype=interface.prototype,
         )
 
     def _ports(
@@ -478,13 +480,13 @@ class HLSPrinter(RowPipelinePrinter, BasePrinter):
         part = op.attributes.get(PARTITION)
         if isinstance(part, PartitionAttr):
             banks = part.factor.data * per_bank
-            pair = 1 if part.kind.data != "cyclic" else bank_pairing(values.size, arithmetic(el).width, banks)
-            if pair > 1:  # banks read at one address share a word (`bank_pairing`)
+            pair = part.pairs.data
+            if pair > 1:  # banks read at one address share a word (the partition's `pairs`)
                 self._partitions.append(f"#pragma HLS array_reshape variable={storage} cyclic factor={pair} dim=1")
                 banks //= pair
-            factor = "" if part.kind.data == "complete" else f" factor={banks}"
+            factor = "" if part.kind.data == PartitionKind.COMPLETE else f" factor={banks}"
             self._partitions.append(
-                f"#pragma HLS array_partition variable={storage} {part.kind.data}{factor} dim=1"
+                f"#pragma HLS array_partition variable={storage} {part.kind_name}{factor} dim=1"
             )
 
     @_emit.register
@@ -651,7 +653,7 @@ class HLSPrinter(RowPipelinePrinter, BasePrinter):
         self._line(f"{dst} = (std::fmin(std::fmax(v, {lo}), {hi}) - {z}) * {s};")
 
     def _fixed_activation(self, op: rnn.ActivationOp, arg: str, dst: str) -> None:
-        """The exactly piecewise-linear activations on ap_fixed, as ercc.numerics.reference computes them.
+        """The exactly piecewise-linear activations on ap_fixed, as the reference interpreter (ercc.interpreters.fix) computes them.
 
         alpha/beta are `coefficient_format` constants; `A * v + B` is exact and
         assigned once (hard_sigmoid then clamps to [0, 1]).
@@ -1024,7 +1026,7 @@ class HLSPrinter(RowPipelinePrinter, BasePrinter):
         is inside the loop, so that the loop is the only process writing the states."""
         steps = rnn.shape_of(op.xs)[0]
         block = op.body.block
-        if ROW_PIPELINE in op.attributes and (plan := overlap(op)) is not None:
+        if (plan := overlap_of(op)) is not None:
             self._overlapped_scan(op, plan)
             return
         states = []
@@ -1034,7 +1036,7 @@ class HLSPrinter(RowPipelinePrinter, BasePrinter):
             states.append(self._array(arg))
         for final, state in zip(op.finals, states):
             self._names[final] = state
-        forward = row_pipeline.streamed_spectrum(op) if ROW_PIPELINE in op.attributes else None
+        forward = state_spectrum(op)
         if forward is not None:  # two steps' spectra of the state: the row pipeline writes the next one
             self._spectra(forward.result)
         if not self._dataflow:
@@ -1081,12 +1083,12 @@ class HLSPrinter(RowPipelinePrinter, BasePrinter):
         if length is not None and not self._dataflow:
             self._empty_sequence(op, states, length)
 
-    def _overlapped_scan(self, op: rnn.ScanOp, plan: Overlap) -> None:
+    def _overlapped_scan(self, op: rnn.ScanOp, plan: OverlapAttr) -> None:
         """A scan whose steps run as one loop: states written in place (read from their initial
         values at step 0), x_t read from its rows, y_t written by the tail."""
         block = op.body.block
-        rp = row_pipeline.match(block)
-        forward = row_pipeline.streamed_spectrum(op)
+        rp = pipeline_of(op)
+        forward = state_spectrum(op)
         ys = self._array(op.ys)
         states = [self._array(arg) for arg in block.args[1:]]
         for final, state in zip(op.finals, states):
@@ -1132,8 +1134,8 @@ class HLSPrinter(RowPipelinePrinter, BasePrinter):
         """One step of a map or scan body: x_t copied in from row `step` of xs (a row pipeline
         may read it there directly), then the body's ops."""
         x_size = array_size(block.args[0].type)
-        rows = row_pipeline.match(block) if ROW_PIPELINE in block.parent_op().attributes else None
-        if rows is not None and row_pipeline.reads_rows(block.parent_op()):
+        rows = pipeline_of(block.parent_op())
+        if rows is not None and reads_rows(block.parent_op()):
             self._names[block.args[0]] = xs
             self._row_at = f"{step} * {x_size} + "
         else:
@@ -1144,7 +1146,7 @@ class HLSPrinter(RowPipelinePrinter, BasePrinter):
         ops = list(block.ops)
         if rows is not None:  # constants first (file-scope tables): the pipeline's tail may read them
             ops.sort(key=lambda o: not o.has_trait(ConstantLike))
-        forward = row_pipeline.streamed_spectrum(block.parent_op()) if rows is not None else None
+        forward = state_spectrum(block.parent_op())
         for inner in ops:
             if rows is not None and inner is rows.mac:
                 self.emit(inner, lambda _: self._row_pipeline(rows, forward))
@@ -1170,10 +1172,10 @@ class HLSPrinter(RowPipelinePrinter, BasePrinter):
         block = op.body.block
         rows = [self._array(y) for y in op.ys]
         self._stream(op, rows[0])
-        if ROW_PIPELINE in op.attributes and (plan := overlap(op)) is not None:
+        if (plan := overlap_of(op)) is not None:
             self._overlapped_map(op, plan, rows)
             return
-        direct = ROW_PIPELINE in op.attributes and row_pipeline.writes_rows(op)
+        direct = pipeline_of(op) is not None and writes_rows(op)
         with self._loop("t", rnn.shape_of(op.xs)[0]):
             if direct:  # the row pipeline's tail writes row t itself
                 self._row_out = {
@@ -1186,11 +1188,11 @@ class HLSPrinter(RowPipelinePrinter, BasePrinter):
                 if not direct:
                     self._copy(row, self._names[value], size, dst_at=f"t * {size} + ", scheduled=True)
 
-    def _overlapped_map(self, op: rnn.MapOp, plan: Overlap, rows: list[str]) -> None:
+    def _overlapped_map(self, op: rnn.MapOp, plan: OverlapAttr, rows: list[str]) -> None:
         """A map whose steps run as one loop: x_t's FFT and tail read its rows, the tail writes the
         output rows in place."""
         block = op.body.block
-        rp = row_pipeline.match(block)
+        rp = pipeline_of(op)
         fft = next(o for o in block.ops if isinstance(o, circ.RFFTOp))
         xs = self._names[op.xs]
         self._spectra(fft.result)
@@ -1294,6 +1296,13 @@ def _top_function(module: ModuleOp) -> func.FuncOp:
 
 
 def emit_hls(module: ModuleOp, interface: str = "array", batch: int = 1) -> EmittedKernel:
-    """The HLS C++ kernel for a lowered module (deterministic: same IR and options, same text)."""
+    """The HLS C++ kernel for a lowered module (deterministic: same IR and options, same text).
+
+    The module is verified first: the scheduling decisions it prints must fit the ops they are on
+    (`ercc.dialects.sched_rows.verify_decisions`), a wrong one is an error naming the op."""
+    try:
+        module.verify()
+    except VerifyException as e:
+        raise ErccError(f"the hls-cpp backend needs a valid module: {' '.join(str(e).split())[:400]}") from None
     func_op = _top_function(module)
     return HLSPrinter(stream=io.StringIO(), interface=interface, batch=batch).kernel(module, func_op)

@@ -31,7 +31,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from ercc.backends.hls.kernel import KernelPort
+from ercc.backends.hls.kernel import EmittedKernel, KernelPort
 
 MAX_BEAT_BITS = 512  # the widest AXI-stream beat ercc packs (AXI DMA allows up to 1024)
 
@@ -80,6 +80,30 @@ def stream_layout(port: KernelPort, typedefs: dict[str, str]) -> StreamLayout:
     width = min(MAX_BEAT_BITS, max(8, 1 << math.ceil(math.log2(frame * bits))))
     per_beat = max(1, min(frame, width // bits))
     return StreamLayout(port, bits, frame, port.size // frame, width, per_beat, -(-frame // per_beat))
+
+
+@dataclass(frozen=True)
+class PortTransfer:
+    """What moving one port's sequence takes, for the cost model's interface section
+    (`ercc.hardware.interface_cost`, which reads these fields and imports nothing from here)."""
+
+    name: str
+    direction: str  # "in" or "out"
+    bits: int  # of one element
+    size: int  # elements of one sequence
+    beats: int  # AXI-stream beats of one sequence (axis)
+    beat_bits: int  # bits of one beat's TDATA (axis)
+
+
+def port_transfers(kernel: EmittedKernel) -> list[PortTransfer]:
+    """The kernel's ports, inputs then outputs, as the interface cost model needs them."""
+    typedefs = kernel_typedefs(kernel.prelude)
+    out = []
+    for i, p in enumerate(kernel.inputs + kernel.outputs):
+        layout = stream_layout(p, typedefs)
+        direction = "in" if i < len(kernel.inputs) else "out"
+        out.append(PortTransfer(p.name, direction, layout.bits, p.size, layout.beats, layout.width))
+    return out
 
 
 def is_float(port: KernelPort, typedefs: dict[str, str]) -> bool:

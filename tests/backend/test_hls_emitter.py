@@ -167,3 +167,20 @@ def test_unsupported_element_type_is_a_user_error():
 )
 def test_c_identifier(name, ident):
     assert c_identifier(name, "fb") == ident
+
+
+def test_a_decision_that_does_not_fit_is_an_error_naming_the_op(tmp_path):
+    """The emitter obeys the recorded decisions, so it verifies them first: a row pipeline the
+    body does not have (a scheduler's mistake) is an ErccError naming the op, not a kernel."""
+    from ercc.compiler.pipeline import CompileOptions, compile_model
+    from ercc.dialects.sched import ROW_PIPELINE, RowPipelineAttr
+    from models import make_rnn_model
+
+    path = tmp_path / "rnn.onnx"
+    make_rnn_model(path, T=3, I=2, H=4)
+    imported, _ = compile_model(path, CompileOptions(block_size=2, precision="float"))
+    scan = next(o for o in imported.module.walk() if o.name == "rnn.scan")
+    assert scan.attributes[ROW_PIPELINE] == RowPipelineAttr(1, 4, 2)
+    scan.attributes[ROW_PIPELINE] = RowPipelineAttr(2, 4, 2)
+    with pytest.raises(ErccError, match="rnn.scan: the body is a row pipeline of gates = 1, size = 4, block = 2"):
+        emit_hls(imported.module)

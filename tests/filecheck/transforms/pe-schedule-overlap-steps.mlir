@@ -140,9 +140,11 @@ func.func @ercc_kernel(%X: tensor<3x4xf32>) -> tensor<3x96xf32> attributes {ercc
   func.return %y : tensor<3x96xf32>
 }
 
-// CHECK:      rnn.map %X {ercc.layer = "input", sched.row_pipeline, sched.overlap_steps, sched.loop = #sched.loop<{{.*}}>}
+// The plan: 24 block rows a step, x_0's FFT first (1 block column + the FFT unit's 22-cycle
+// pipeline), 3 steps, one more iteration to drain the last hidden block: 23 + 3·24 + 1.
+// CHECK:      rnn.map %X {ercc.layer = "input", sched.row_pipeline = #sched.row_pipeline<gates = 1, size = 96, block = 4>, sched.loop = #sched.loop<{{.*}}>, sched.overlap_steps = #sched.overlap<step = 24, total = 96, prologue = 23, split = 0, partial_sums = none>}
 
-// OFF:        rnn.map %X {ercc.layer = "input", sched.row_pipeline, sched.loop = #sched.loop<{{.*}}>}
+// OFF:        rnn.map %X {ercc.layer = "input", sched.row_pipeline = #sched.row_pipeline<gates = 1, size = 96, block = 4>, sched.loop = #sched.loop<{{.*}}>}
 // OFF-NOT:    sched.overlap_steps
 
 // CPP:        // circ.rfft, circ.freq_mac, circ.irfft and the elementwise tail: one row pipeline over all steps

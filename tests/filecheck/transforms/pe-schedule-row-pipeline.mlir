@@ -32,8 +32,8 @@ func.func @ercc_kernel(%X: tensor<3x1x4xf32>) -> (tensor<3x1x1x8xf32>, tensor<1x
   func.return %Y, %Y_h : tensor<3x1x1x8xf32>, tensor<1x1x8xf32>
 }
 
-// CHECK:      rnn.map %0 {ercc.layer = "rnn_0", sched.row_pipeline, sched.loop = #sched.loop<{{.*}}>}
-// CHECK:      rnn.scan %5 init(%4) {ercc.layer = "rnn_0", sched.row_pipeline, sched.next_spectrum, sched.loop = #sched.loop<{{.*}}>}
+// CHECK:      rnn.map %0 {ercc.layer = "rnn_0", sched.row_pipeline = #sched.row_pipeline<gates = 1, size = 8, block = 4>, sched.loop = #sched.loop<{{.*}}>}
+// CHECK:      rnn.scan %5 init(%4) {ercc.layer = "rnn_0", sched.row_pipeline = #sched.row_pipeline<gates = 1, size = 8, block = 4>, sched.next_spectrum, sched.loop = #sched.loop<{{.*}}>}
 
 // OFF-NOT:    sched.row_pipeline
 // OFF-NOT:    sched.next_spectrum

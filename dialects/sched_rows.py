@@ -1,40 +1,49 @@
-"""Row pipelines: a step's MAC engine, inverse FFT and elementwise tail as one pipelined loop.
+"""Row pipelines in the IR: the shape a `#sched.row_pipeline` body must have, and its parts.
 
-Run one after another, the ops of a step leave the MAC engine's DSPs idle
-while the inverse FFT, the gate activations and the state update run. E-RNN's
-PEs do not wait: a block row's inverse FFT runs as soon as its accumulation
-ends, and a hidden block's elementwise tail (activations, cell update) as soon
-as every gate's row of that block is out. `match` recognizes the map and
-scan steps this applies to; `pe-schedule` marks them (`sched.row_pipeline`),
-the cost model and the HLS emitter read the mark. The loop walks block rows
-hidden block by hidden block (b outer, gate g inner: row g·P + b of the
+A map or scan marked `sched.row_pipeline` runs its step's MAC engine, inverse
+FFT and elementwise tail as one pipelined loop that walks the stacked gate
+rows hidden block by hidden block (b outer, gate g inner: row g·P + b of the
 stacked gate weights, `fuse-gate-macs`' layout); the tail of hidden block b
-runs, `lanes` elements a cycle, during the rows of block b + 1, and one more
-block's worth of iterations drains the last. Every value keeps its IR type,
-so the results are the same bits as the ops run one after another.
+runs, `lanes` elements a cycle, during the rows of block b + 1. Every value
+keeps its IR type, so the results are the same bits as the ops one after
+another.
+
+`match` recognizes the bodies this applies to (the scheduler asks it, once
+per process); `pipeline_of` reads the decision back from the attribute (the
+emitter and the cost model: no matching); `verify_decisions` is the check
+behind rnn.map's and rnn.scan's verifiers (registered with them when this module is imported:
+the sched dialect's loader, the scheduler, the cost model and the emitter all import it) that the recorded decisions are
+consistent with the body, so a wrong or incomplete schedule is an error naming
+the op, not a kernel that ignores it.
 """
 
 from __future__ import annotations
 
 import math
-import weakref
 from dataclasses import dataclass
 
+from xdsl.dialects.builtin import UnitAttr
 from xdsl.ir import Block, Operation, SSAValue
 from xdsl.traits import ConstantLike
-
-import numpy as np
+from xdsl.utils.exceptions import VerifyException
 
 from ercc.dialects import circ, fix, rnn
-from ercc.dialects.constants import dense_values
-from ercc.dialects.sched import NEXT_SPECTRUM, OVERLAP_STEPS, ROW_PIPELINE, STREAM
+from ercc.dialects.sched import (
+    FABRIC_MUL,
+    NEXT_SPECTRUM,
+    OVERLAP_STEPS,
+    ROW_PIPELINE,
+    STREAM,
+    OverlapAttr,
+    RowPipelineAttr,
+)
 
 _ELEMENTWISE = (rnn.AddOp, rnn.SubOp, rnn.MulOp, rnn.ActivationOp, rnn.ClampOp, fix.PWLOp)
 
 
 @dataclass(frozen=True)
 class RowPipeline:
-    """A matched step: the MAC, its inverse FFT, and the tail computed per hidden element."""
+    """A row-pipelined step: the MAC, its inverse FFT, and the tail computed per hidden element."""
 
     mac: circ.FreqMacOp
     inverse: circ.IRFFTOp
@@ -66,30 +75,17 @@ class RowPipeline:
         a hidden block's k elements over its G rows."""
         return math.ceil(self.block / self.gates)
 
+    @property
+    def attr(self) -> RowPipelineAttr:
+        """The decision to record on the map or scan."""
+        return RowPipelineAttr(self.gates, self.size, self.block)
+
 
 def _vector(value: SSAValue, size: int) -> bool:
     return rnn.shape_of(value) == (size,)
 
 
-_MATCHED: dict[int, tuple] = {}
-
-
 def match(block: Block) -> RowPipeline | None:
-    """`_match`, remembered per block while its ops and their operands stay the same (the
-    scheduler and the cost model ask about one block thousands of times)."""
-    ops = tuple((o, tuple(o.operands)) for o in block.ops)
-    key = id(block)
-    cached = _MATCHED.get(key)
-    if cached is not None and cached[0]() is block and cached[1] == ops:
-        return cached[2]
-    if len(_MATCHED) > 1024:
-        _MATCHED.clear()
-    result = _match(block)
-    _MATCHED[key] = (weakref.ref(block), ops, result)
-    return result
-
-
-def _match(block: Block) -> RowPipeline | None:
     """The row pipeline of a map or scan body, or None when the step has another shape.
 
     The body must be: forward FFTs feeding one `circ.freq_mac` (weights defined
@@ -177,20 +173,49 @@ def _tail_op(op: Operation, block: Block, inverse: circ.IRFFTOp, size: int, insi
     return True
 
 
+def pipeline_of(op: Operation) -> RowPipeline | None:
+    """The row pipeline `#sched.row_pipeline` records on a map or scan (None when not marked):
+    the body's one MAC, its inverse FFT, and every other computing op as the tail."""
+    attr = op.attributes.get(ROW_PIPELINE)
+    if not isinstance(attr, RowPipelineAttr):
+        return None
+    block = op.regions[0].block
+    mac = inverse = None
+    tail = []
+    for o in block.ops:
+        if isinstance(o, circ.FreqMacOp):
+            mac = o
+        elif isinstance(o, circ.IRFFTOp) and mac is not None and o.input is mac.result:
+            inverse = o
+        elif not isinstance(o, circ.RFFTOp | rnn.YieldOp) and not o.has_trait(ConstantLike):
+            tail.append(o)
+    return RowPipeline(mac, inverse, tuple(tail), attr.gates.data, attr.size.data, attr.block.data)
+
+
+def overlap_of(op: Operation) -> OverlapAttr | None:
+    """The overlapped-steps plan recorded on a map or scan, if any."""
+    plan = op.attributes.get(OVERLAP_STEPS)
+    return plan if isinstance(plan, OverlapAttr) else None
+
+
+def streamed_in(value: SSAValue) -> bool:
+    """Whether a value arrives through a FIFO (`sched.stream` on its producer, through reshapes)."""
+    while isinstance(value.owner, rnn.ReshapeOp):
+        value = value.owner.input
+    return isinstance(value.owner, Operation) and STREAM in value.owner.attributes
+
+
 def reads_rows(op: Operation) -> bool:
     """Whether a row-pipelined scan's tail reads x_t straight from the rows of its input (no
     per-step copy): only the tail reads x_t (slices of it, or elementwise ops of the whole
     row), and the rows are an array, not a FIFO (which must be read in order)."""
     if not isinstance(op, rnn.ScanOp):
         return False
+    rp = pipeline_of(op)
     x = op.body.block.args[0]
-    rp = match(op.body.block)
     if rp is None or any(u.operation not in rp.tail for u in x.uses):
         return False
-    source = op.xs
-    while isinstance(source.owner, rnn.ReshapeOp):
-        source = source.owner.input
-    return not (isinstance(source.owner, Operation) and STREAM in source.owner.attributes)
+    return not streamed_in(op.xs)
 
 
 def writes_rows(op: Operation) -> bool:
@@ -199,81 +224,66 @@ def writes_rows(op: Operation) -> bool:
     return isinstance(op, rnn.MapOp) and STREAM not in op.attributes
 
 
-def streamed_spectrum(op: Operation) -> circ.RFFTOp | None:
-    """The forward FFT of a row-pipelined scan's state, when the tail computes it for the next step.
-
-    The tail writes the state's hidden block hb − 1 during block hb; one FFT unit
-    then transforms it into the other half of a two-step spectrum buffer, so
-    the next step's MAC starts at once (the FFT before the loop runs at the
-    first step only). `pe-schedule` asks for it (`sched.next_spectrum`) where
-    the extra FFT unit fits the budget; the state must be yielded by the tail
-    at the FFT's block size, block for block.
-    """
-    if not isinstance(op, rnn.ScanOp) or NEXT_SPECTRUM not in op.attributes:
+def state_spectrum(op: Operation) -> circ.RFFTOp | None:
+    """The FFT of a row-pipelined scan's state that `sched.next_spectrum` asks the loop to compute
+    for the next step (None when not asked): the body's one forward FFT of a state."""
+    if not isinstance(op, rnn.ScanOp) or NEXT_SPECTRUM not in op.attributes or pipeline_of(op) is None:
         return None
     block = op.body.block
-    rp = match(block)
-    if rp is None:
-        return None
     spectra = [o for o in block.ops if isinstance(o, circ.RFFTOp) and o.input in block.args[1:]]
-    if len(spectra) != 1 or spectra[0].result is not rp.mac.input:
-        return None
-    fft = spectra[0]
-    position = list(block.args[1:]).index(fft.input)
-    new = block.last_op.operands[position]
-    if new not in [o.results[0] for o in rp.tail] or fft.result.type.block.data != rp.block:
-        return None
-    if rnn.shape_of(fft.input) != (rp.size,):
-        return None
-    return fft
+    return spectra[0] if len(spectra) == 1 else None
 
 
-def _zero(value: SSAValue) -> bool:
-    """Whether a value is a constant tensor of zeros (`arith.constant` or `fix.const`)."""
-    owner = value.owner
-    if not isinstance(owner, Operation) or not owner.has_trait(ConstantLike):
-        return False
-    attr = getattr(owner, "value", None)
-    if isinstance(owner, fix.ConstOp):
-        return not np.any(fix.raw_values(attr))
-    return attr is not None and hasattr(attr, "get_shape") and not np.any(dense_values(attr))
+def verify_decisions(op: Operation) -> None:
+    """Checks the row-pipeline decisions recorded on an rnn.map or rnn.scan against its body."""
+    attrs = op.attributes
+    rows = attrs.get(ROW_PIPELINE)
+    if rows is None:
+        for key in (NEXT_SPECTRUM, OVERLAP_STEPS, FABRIC_MUL):
+            if key in attrs:
+                raise VerifyException(f"{op.name}: {key} needs a #sched.row_pipeline on the same op")
+        return
+    if not isinstance(rows, RowPipelineAttr):
+        raise VerifyException(f"{op.name}: sched.row_pipeline must be a #sched.row_pipeline<gates, size, block>")
+    found = match(op.regions[0].block)
+    if found is None:
+        raise VerifyException(f"{op.name}: its body is not a row pipeline (FFTs, one circ.freq_mac, its "
+                              "circ.irfft, an elementwise tail), but it is marked sched.row_pipeline")
+    if found.attr != rows:
+        raise VerifyException(f"{op.name}: the body is a row pipeline of gates = {found.gates}, size = "
+                              f"{found.size}, block = {found.block}; the attribute says {rows}")
+    for key in (NEXT_SPECTRUM, FABRIC_MUL):
+        if key in attrs and not isinstance(attrs[key], UnitAttr):
+            raise VerifyException(f"{op.name}: {key} is a unit attribute")
+    if NEXT_SPECTRUM in attrs:
+        fft = state_spectrum(op)
+        new = op.regions[0].block.last_op.operands
+        if fft is None or fft.result is not found.mac.input or fft.result.type.block.data != found.block \
+                or rnn.shape_of(fft.input) != (found.size,) \
+                or new[list(op.regions[0].block.args[1:]).index(fft.input)] not in [o.results[0] for o in found.tail]:
+            raise VerifyException(f"{op.name}: sched.next_spectrum needs one FFT of a tail-computed state "
+                                  "feeding the MAC at the pipeline's block size")
+    if OVERLAP_STEPS in attrs:
+        _verify_overlap(op, found, attrs[OVERLAP_STEPS])
 
 
-def _streamed_in(value: SSAValue) -> bool:
-    while isinstance(value.owner, rnn.ReshapeOp):
-        value = value.owner.input
-    return isinstance(value.owner, Operation) and STREAM in value.owner.attributes
-
-
-def can_overlap(op: Operation) -> bool:
-    """Whether a row-pipelined map or scan may run all its steps as one loop (`sched.overlap_steps`).
-
-    Every hand-over must be an array read or written in place by the loop: the
-    rows in (x_t read by the FFT or the tail, not a FIFO), the rows out, the
-    states. A map transforms x_t+1 during step t (one FFT unit in the loop, x_0
-    before the first rows); a scan computes during step t the leading column
-    groups of step t + 1's rows (partial sums) from the blocks of its state
-    already transformed, so it needs the next-state FFT (`streamed_spectrum`),
-    no sequence lengths, and a zero initial state for that FFT (step 0's
-    products are zero: no FFT or partial sums before the first step).
-    Whether the PE count leaves enough slack is the cost model's `overlap`.
-    """
-    if not isinstance(op, rnn.MapOp | rnn.ScanOp) or _streamed_in(op.operands[0]):
-        return False
-    if OVERLAP_STEPS not in op.attributes or ROW_PIPELINE not in op.attributes or STREAM in op.attributes:
-        return False
-    block = op.regions[0].block
-    rp = match(block)
-    if rp is None:
-        return False
+def _verify_overlap(op: Operation, rp: RowPipeline, plan) -> None:
+    if not isinstance(plan, OverlapAttr):
+        raise VerifyException(f"{op.name}: sched.overlap_steps must be a #sched.overlap plan, got {plan}")
+    if STREAM in op.attributes or streamed_in(op.operands[0]):
+        raise VerifyException(f"{op.name}: overlapped steps read and write arrays in place, not FIFOs")
+    p = rp.mac.weight.type.grid[0]
+    if plan.step.data % p:
+        raise VerifyException(f"{op.name}: an overlapped step walks the {p} block rows a whole number of "
+                              f"times, got step = {plan.step.data}")
     if isinstance(op, rnn.ScanOp):
-        fft = streamed_spectrum(op)
-        if fft is None or op.lengths is not None or not reads_rows(op):
-            return False
-        return _zero(op.init[list(block.args[1:]).index(fft.input)])
-    ffts = [o for o in block.ops if isinstance(o, circ.RFFTOp)]
-    if len(ffts) != 1 or ffts[0].input is not block.args[0] or ffts[0].result is not rp.mac.input:
-        return False
-    if ffts[0].result.type.block.data != rp.block or len(rnn.shape_of(block.args[0])) != 1:
-        return False
-    return all(u.operation is ffts[0] or u.operation in rp.tail for u in block.args[0].uses)
+        if NEXT_SPECTRUM not in op.attributes or op.lengths is not None or not reads_rows(op):
+            raise VerifyException(f"{op.name}: an overlapped scan needs sched.next_spectrum, no sequence "
+                                  "lengths, and x_t read by the tail from its rows")
+        if plan.split.data == 0 or plan.prologue.data:
+            raise VerifyException(f"{op.name}: an overlapped scan splits its rows (split >= 1) and has no prologue")
+    elif plan.split.data:
+        raise VerifyException(f"{op.name}: an overlapped map does not split its rows, got split = {plan.split.data}")
+
+
+rnn.register_decision_check(verify_decisions)

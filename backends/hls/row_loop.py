@@ -1,7 +1,7 @@
 """Printing a row pipeline (`sched.row_pipeline`): a step's MAC engine, inverse FFT and tail as one loop.
 
 One pipelined loop walks the stacked gate weights' block rows hidden block
-by hidden block (`ercc.hardware.row_pipeline`): iteration i accumulates U
+by hidden block (`ercc.dialects.sched_rows`): iteration i accumulates U
 block columns of row gt·P + hb; a row's last column group also runs its
 inverse FFT (one unit) into the gate buffer; during the rows of hidden block
 hb the tail (activations, state update) of block hb − 1 runs, `lanes`
@@ -15,9 +15,8 @@ from __future__ import annotations
 from contextlib import nullcontext
 
 from ercc.dialects import circ, fix, rnn
-from ercc.dialects.sched import FABRIC_MUL
-from ercc.hardware.cost_model import partial_sums_layout
-from ercc.hardware.row_pipeline import RowPipeline
+from ercc.dialects.sched import FABRIC_MUL, OverlapAttr, PartialSums
+from ercc.dialects.sched_rows import RowPipeline
 
 _SCOPED = (rnn.ActivationOp, rnn.ClampOp, fix.PWLOp)  # their element code declares locals
 
@@ -84,7 +83,7 @@ class RowPipelinePrinter:
         self._line("}")
         self._fabric = False
 
-    def _overlapped_scan_rows(self, rp: RowPipeline, plan, forward: circ.RFFTOp, step: str, first: dict,
+    def _overlapped_scan_rows(self, rp: RowPipeline, plan: OverlapAttr, forward: circ.RFFTOp, step: str, first: dict,
                               also: tuple) -> None:
         """A scan's steps as one loop (`overlap`): step t's iterations i < p finish its rows (the
         last column group, on the partial sums; then inverse FFT, tail, next-state FFT as in a row
@@ -105,20 +104,20 @@ class RowPipelinePrinter:
         acc_el = mac.accumulator if mac.accumulator is not None else mac.result.type.element_type
         partial = self._fresh("partial")
         self._line(f"{self.ctype(acc_el)} {partial}[{p}][{2 * bins}];")
-        layout = "array_reshape" if partial_sums_layout(mac)[0] == "reshape" else "array_partition"
+        layout = "array_reshape" if plan.partial_sums.data == PartialSums.RESHAPE else "array_partition"
         self._line(f"#pragma HLS {layout} variable={partial} complete dim=2")
         gbuf, ebuf = self._gate_buffers(rp)
         self._schedule = None
         label = self._fresh_label(f"{self._tag}_steps")
-        self._line(f"{label}: for (int it = 0; it < {plan.total}; it++) {{")
+        self._line(f"{label}: for (int it = 0; it < {plan.total.data}; it++) {{")
         with self.indented():
             self._line(f"#pragma HLS pipeline II={ii}")
             # Written >= `overlap`'s slack iterations before read (next-state blocks; partial sums of
             # step t + 1 after step t's last read): HLS need not order them.
             for array in (spectra, partial):
                 self._line(f"#pragma HLS dependence variable={array} inter false")
-            self._line(f"const int t = it / {plan.step};")
-            self._line(f"const int i = it % {plan.step};")
+            self._line(f"const int t = it / {plan.step.data};")
+            self._line(f"const int i = it % {plan.step.data};")
             if step != "t":
                 self._line(f"const int {step} = {rnn.shape_of(rp.mac.parent_op().xs)[0] - 1} - t;")
             self._line(f"const bool fin = i < {p};")
@@ -159,7 +158,7 @@ class RowPipelinePrinter:
         self._line("}")
         self._schedule, self._fabric = sched, False
 
-    def _overlapped_map_rows(self, rp: RowPipeline, plan, fft: circ.RFFTOp, xs: str, steps: int) -> None:
+    def _overlapped_map_rows(self, rp: RowPipeline, plan: OverlapAttr, fft: circ.RFFTOp, xs: str, steps: int) -> None:
         """A map's steps as one loop (`overlap`): the first iterations transform x_0, then each step's
         rows run as in a row pipeline while one FFT unit transforms x_t+1 block by block; the tail
         of a hidden block runs during the next block's rows, across steps (the last one drains)."""
@@ -170,7 +169,7 @@ class RowPipelinePrinter:
         unroll = max(1, min(sched.unroll.data if sched is not None else 1, q))
         ii = sched.ii.data if sched is not None else 1
         groups, lanes = rp.groups(unroll), rp.lanes(unroll)
-        per_block, n_rows = gates * groups, plan.step * steps
+        per_block, n_rows = gates * groups, plan.step.data * steps
         x_size = rnn.shape_of(fft.input)[0]
         spectra, size = self._names[fft.result], q * 2 * bins
         in_el, spec_el = fft.input.type.get_element_type(), fft.result.type.element_type
@@ -181,14 +180,14 @@ class RowPipelinePrinter:
         gbuf, ebuf = self._gate_buffers(rp)
         self._schedule = None
         label = self._fresh_label(f"{self._tag}_steps")
-        self._line(f"{label}: for (int it = 0; it < {plan.total}; it++) {{")
+        self._line(f"{label}: for (int it = 0; it < {plan.total.data}; it++) {{")
         with self.indented():
             self._line(f"#pragma HLS pipeline II={ii}")
             # x_t+1's blocks are written >= `overlap`'s slack iterations before step t + 1 reads them.
             self._line(f"#pragma HLS dependence variable={spectra} inter false")
-            self._line(f"const int ri = it - {plan.prologue};")
-            self._line(f"const int t = ri / {plan.step};")
-            self._line(f"const int i = ri % {plan.step};")
+            self._line(f"const int ri = it - {plan.prologue.data};")
+            self._line(f"const int t = ri / {plan.step.data};")
+            self._line(f"const int i = ri % {plan.step.data};")
             self._line(f"if (it < {q} || (ri >= 0 && i < {q} && t + 1 < {steps})) {{")
             with self.indented():
                 self._line(f"const int ft = it < {q} ? 0 : t + 1;")
