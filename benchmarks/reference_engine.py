@@ -91,7 +91,7 @@ def main() -> None:
         for name, (model, inputs, k, seq_axis) in cases.items():
             cli = {t: [] for t in trees}
             engine = {t: [] for t in trees}
-            for run in range(args.runs):
+            for _ in range(args.runs):
                 for label, tree in trees.items():
                     case = [str(model), "--inputs", str(inputs), "--block-size", str(k)]
                     cli[label].append(_cli(case, tmp / f"{label.replace('/', '_')}.npz", tree))

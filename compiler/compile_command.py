@@ -192,7 +192,8 @@ def resolve_part(args: argparse.Namespace, options, project: bool):
 
 def run(args: argparse.Namespace, options) -> int:
     """Compile; then print a stage, write a kernel file or write a Vitis HLS project."""
-    from ercc.api import compile as compile_api, load_pass_plugin
+    from ercc.api import compile as compile_api
+    from ercc.api import load_pass_plugin
     from ercc.compiler.output import write_text_atomically
     from ercc.compiler.project import output_kind
 

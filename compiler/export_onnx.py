@@ -33,8 +33,8 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
-from ercc.errors import ErccError
 from ercc.compiler.onnx_projection import GATES, project_recurrent_weights
+from ercc.errors import ErccError
 
 # onnxruntime >= 1.20 loads IR versions up to 10; the brief allows <= 13.
 MAX_IR_VERSION = 10

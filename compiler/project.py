@@ -252,8 +252,8 @@ def write_project(
     compiled, directory: str | os.PathLike, *, part: str, clock_mhz: float
 ) -> Path:
     """Write the project's files into `directory`, each atomically; other files there stay."""
-    from ercc.errors import ErccError
     from ercc.compiler.output import write_text_atomically
+    from ercc.errors import ErccError
 
     if clock_mhz <= 0:
         raise ErccError(f"--clock-mhz must be positive, got {clock_mhz}")

@@ -22,9 +22,9 @@ import numpy as np
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import SSAValue
 
-from ercc.errors import ErccError
 from ercc.compiler.inputs import load_sequences
 from ercc.compiler.pipeline import CompileOptions, compile_model
+from ercc.errors import ErccError
 from ercc.interpreters.reference import Observer, ReferenceExecutor
 from ercc.numerics.fixed import to_float
 from ercc.numerics.values import Fixed

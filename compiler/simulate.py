@@ -14,10 +14,10 @@ from dataclasses import replace
 import numpy as np
 
 from ercc.compiler import progress
-from ercc.errors import ErccError
 from ercc.compiler.inputs import check_inputs, check_names, load_npz, per_sequence, stack_outputs
 from ercc.compiler.output import write_npz_atomically
 from ercc.compiler.pipeline import CompileOptions, compile_model
+from ercc.errors import ErccError
 
 ENGINES = ("csim", "reference")
 

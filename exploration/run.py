@@ -27,11 +27,11 @@ import onnx
 
 from ercc.errors import ErccError
 from ercc.exploration import cache as cache_mod
-from ercc.exploration import study as study_mod
 from ercc.exploration import screening
+from ercc.exploration import study as study_mod
 from ercc.exploration.results import ExploreResult, merit, pareto
 from ercc.exploration.screening import fits as _fits
-from ercc.exploration.space import Config, Space, make_space
+from ercc.exploration.space import Config, make_space
 from ercc.exploration.trial import Data, Task, run_task, score
 
 HOLDOUT = 0.2  # validation share held out of --data when there is no --val
@@ -377,7 +377,6 @@ def _write_best(out: Path, proto, model_bytes: bytes, best: dict, cache, device:
                           + yaml.safe_dump(options, sort_keys=True))
     if project:
         import ercc
-
         from ercc.compiler import progress
 
         progress.set_quiet(True)
@@ -402,8 +401,14 @@ def _dynamic_time(proto) -> bool:
 
 def _progress(quiet: bool):
     from rich.console import Console
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn,
-                               TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                     TextColumn("best so far {task.fields[best]}"), TimeElapsedColumn(), TextColumn("ETA"),

@@ -11,8 +11,8 @@ from xdsl.dialects import arith
 from xdsl.dialects.builtin import DenseIntOrFPElementsAttr
 from xdsl.interpreter import Interpreter, InterpreterFunctions, PythonValues, impl, register_impls
 
-from ercc.errors import ErccError
 from ercc.dialects.constants import dense_values
+from ercc.errors import ErccError
 
 
 @register_impls

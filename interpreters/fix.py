@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from xdsl.interpreter import Interpreter, InterpreterFunctions, PythonValues, impl, register_impls
 
-from ercc.errors import ErccError
 from ercc.dialects import fix
+from ercc.errors import ErccError
 from ercc.interpreters.types import assign, scalar, store
 from ercc.numerics.values import Fixed, broadcast, exact, less, shape, take, where
 

@@ -26,10 +26,10 @@ from xdsl.interpreter import (
     register_impls,
 )
 
-from ercc.errors import ErccError
 from ercc.dialects import rnn
 from ercc.dialects.fix import coefficient_format
 from ercc.dialects.rnn import ActivationKind
+from ercc.errors import ErccError
 from ercc.interpreters.types import assign, dest, scalar, store
 from ercc.numerics import softmax, values
 from ercc.numerics.values import Fixed, Value, broadcast, exact, less, take, where

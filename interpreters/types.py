@@ -10,8 +10,8 @@ import numpy as np
 from xdsl.dialects.builtin import Float32Type, TensorType
 from xdsl.ir import Attribute
 
-from ercc.errors import ErccError
 from ercc.dialects.fix import FixedType
+from ercc.errors import ErccError
 from ercc.numerics import values
 from ercc.numerics.values import Dest, Value
 

@@ -30,7 +30,6 @@ from xdsl.transforms.dead_code_elimination import dce
 from ercc.dialects import circ, rnn
 from ercc.dialects.constants import dense_attr, dense_values
 
-
 GATE_ROWS = "ercc.gate_rows"
 
 

@@ -53,10 +53,10 @@ from xdsl.utils.exceptions import PassFailedException
 
 from ercc.dialects import circ, rnn
 from ercc.dialects.constants import dense_values
-from ercc.passes.calibrated_ranges import range_format, recorded_range
 from ercc.dialects.fix import ConstOp, FixedType, raw_dense_attr
 from ercc.dialects.traits import Reduction
 from ercc.numerics.fixed import FixedFormat, FixedFormatError, fitting_format, format_problem, from_float
+from ercc.passes.calibrated_ranges import range_format, recorded_range
 
 
 def _accumulates(op: Operation) -> bool:

@@ -10,16 +10,16 @@ BRAMs of shared words.
 from __future__ import annotations
 
 import pytest
+from hls_helpers import assert_same_csim
+from models import make_gru_model, make_lstm_model
 from xdsl.dialects.builtin import UnitAttr
 
 from ercc.backends.hls.emitter import emit_hls
 from ercc.compiler.pipeline import CompileOptions, compile_model
-from ercc.dialects.sched import FABRIC_MUL, ROW_PIPELINE
 from ercc.dialects import sched_rows
+from ercc.dialects.sched import FABRIC_MUL, ROW_PIPELINE
 from ercc.hardware import cost_model
 from ercc.hardware.cost_model import bank_pairing, op_cost
-from hls_helpers import assert_same_csim
-from models import make_gru_model, make_lstm_model
 
 CASES = [
     ("lstm-k8", make_lstm_model, dict(H=16), 8),

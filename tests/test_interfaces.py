@@ -12,13 +12,13 @@ import subprocess
 
 import numpy as np
 import pytest
+from models import make_gru_model, make_lstm_model, make_rnn_model
 
 import ercc
 from ercc.backends.hls.rules import violations
 from ercc.cli import run
 from ercc.compiler.pipeline import CompileOptions
 from ercc.compiler.simulate import simulate_arrays
-from models import make_gru_model, make_lstm_model, make_rnn_model
 
 MODELS = {
     "lstm": lambda path: make_lstm_model(path, T=4, I=8, H=8, initial_state=True, seed=3),

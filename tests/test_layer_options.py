@@ -13,11 +13,11 @@ from test_product import ercc_cli
 from test_torch_stacks import export_stack
 
 import ercc
-from ercc.errors import ErccError
 from ercc.compiler.onnx_projection import project_recurrent_weights
 from ercc.compiler.pipeline import CompileOptions, LayerOptions
 from ercc.compiler.simulate import simulate_arrays
 from ercc.dialects.fix import raw_values
+from ercc.errors import ErccError
 
 STACK = [("LSTM", 8, 1, True), ("GRU", 16, 1, False)]  # a bidirectional LSTM, then a GRU
 

@@ -14,19 +14,19 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from hls_helpers import assert_same_csim
+from models import make_gru_model, make_lstm_model, make_rnn_model
 from xdsl.dialects.builtin import UnitAttr
 
 from ercc.backends.hls.emitter import emit_hls
 from ercc.compiler.pipeline import CompileOptions, compile_model, default_passes
-from ercc.dialects.sched import LOOP, NEXT_SPECTRUM, OVERLAP_STEPS, ROW_PIPELINE, LoopScheduleAttr
 from ercc.dialects import sched_rows
+from ercc.dialects.sched import LOOP, NEXT_SPECTRUM, OVERLAP_STEPS, ROW_PIPELINE, LoopScheduleAttr
 from ercc.hardware import cost_model
-from ercc.hardware.row_planning import can_overlap
 from ercc.hardware.cost_model import op_cost, overlap
+from ercc.hardware.row_planning import can_overlap
 from ercc.passes.pe_planner import record_overlap
 from ercc.passes.pe_schedule import PESchedule
-from hls_helpers import assert_same_csim
-from models import make_gru_model, make_lstm_model, make_rnn_model
 
 CASES = [
     # (id, maker, model options, block size, precision, MAC PEs)

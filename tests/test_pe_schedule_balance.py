@@ -6,13 +6,13 @@ import dataclasses
 import itertools
 
 import pytest
+from models import make_lstm_model
 
 from ercc.compiler.pipeline import CompileOptions, compile_model, default_passes
 from ercc.hardware.cost_model import OpCost, estimate
 from ercc.hardware.devices import DEVICES
 from ercc.passes.pe_planner import _balance, _Knob
 from ercc.passes.pe_schedule import PESchedule
-from models import make_lstm_model
 
 
 def test_pe_counts_that_save_an_iteration():

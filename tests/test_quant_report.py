@@ -11,9 +11,9 @@ import pytest
 from models import make_lstm_model
 
 from ercc.cli import run
-from ercc.errors import ErccError
 from ercc.compiler.pipeline import CompileOptions
 from ercc.compiler.quant_report import quantization_report
+from ercc.errors import ErccError
 
 
 @pytest.fixture(scope="module")

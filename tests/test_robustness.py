@@ -24,8 +24,8 @@ from onnx import TensorProto, helper, numpy_helper
 from xdsl.passes import ModulePass
 
 from ercc.cli import run
-from ercc.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USER
 from ercc.compiler.pipeline import InternalCompilerError, make_context, run_passes
+from ercc.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USER
 from ercc.frontends import checks
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "lstm_classifier.onnx"

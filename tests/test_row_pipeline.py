@@ -13,15 +13,15 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+from hls_helpers import assert_same_csim
+from models import make_gru_model, make_lstm_model, make_rnn_model
 
 from ercc.compiler.pipeline import CompileOptions, compile_model, default_passes
-from ercc.dialects.sched import ROW_PIPELINE
 from ercc.dialects import sched_rows
+from ercc.dialects.sched import ROW_PIPELINE
 from ercc.hardware.cost_model import estimate
 from ercc.hardware.devices import DEVICES
 from ercc.passes.pe_schedule import PESchedule
-from hls_helpers import assert_same_csim
-from models import make_gru_model, make_lstm_model, make_rnn_model
 
 CASES = [
     # (id, maker, model options, block size, precision)

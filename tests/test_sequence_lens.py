@@ -15,10 +15,10 @@ import pytest
 from models import make_lstm_model, make_single_state_model, run_onnxruntime
 from onnx import TensorProto, helper, numpy_helper
 
-from ercc.errors import ErccError
 from ercc.compiler.onnx_projection import project_recurrent_weights
 from ercc.compiler.pipeline import CompileOptions
 from ercc.compiler.simulate import simulate_arrays
+from ercc.errors import ErccError
 from ercc.frontends.onnx_import import import_onnx
 
 TOL = 1e-4

@@ -59,10 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--epochs", type=int, default=None, help="cap on ADMM epochs (default: no cap)")
     s.add_argument("--finetune-epochs", type=int, default=None, help="cap on fine-tuning epochs (default: no cap)")
     s.add_argument("--lr", type=float, default=_DEFAULT.lr, help=f"ADMM Adam learning rate (default {_DEFAULT.lr:g}, cosine-decayed)")
-    s.add_argument("--finetune-lr", type=float, default=_DEFAULT.finetune_lr, help=f"fine-tuning learning rate (default {_DEFAULT.finetune_lr:g},"
-                   " halved on a plateau)")
+    s.add_argument("--finetune-lr", type=float, default=_DEFAULT.finetune_lr,
+                   help=f"fine-tuning learning rate (default {_DEFAULT.finetune_lr:g}, halved on a plateau)")
     s.add_argument("--rho", type=float, default=_DEFAULT.rho, help=f"initial ADMM penalty (default {_DEFAULT.rho:g})")
-    s.add_argument("--rho-factor", type=float, default=_DEFAULT.rho_factor, help=f"ρ multiplier per Z-update (default {_DEFAULT.rho_factor:g})")
+    s.add_argument("--rho-factor", type=float, default=_DEFAULT.rho_factor,
+                   help=f"ρ multiplier per Z-update (default {_DEFAULT.rho_factor:g})")
     s.add_argument("--rho-max", type=float, default=_DEFAULT.rho_max, help=f"cap on ρ (default {_DEFAULT.rho_max:g})")
     d = p.add_argument_group("data and run")
     d.add_argument("--batch-size", type=int, default=32, help="mini-batch size if the graph's is dynamic")

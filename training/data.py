@@ -10,8 +10,8 @@ integer labels. ``Objective`` says how to train (the loss) and how to judge
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch

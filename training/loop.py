@@ -13,8 +13,8 @@ regression and distillation.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 
 import torch
 from rich.progress import Progress

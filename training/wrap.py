@@ -13,8 +13,8 @@ E-RNN allows (a role the mapping leaves out stays dense).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import torch
 from torch import nn

@@ -40,7 +40,6 @@ from ercc.backends.hls.interface import TopFunction, array_params, top_function
 from ercc.backends.hls.kernel import EmittedKernel, KernelPort
 from ercc.backends.hls.row_loop import RowPipelinePrinter
 from ercc.backends.hls.weights import WeightTables, header_name
-from ercc.errors import ErccError
 from ercc.dialects import circ, fix, rnn
 from ercc.dialects.fix import FixedType, coefficient_format, raw_values
 from ercc.dialects.rnn import ActivationAttr, ActivationKind
@@ -56,6 +55,7 @@ from ercc.dialects.sched import (
     StreamAttr,
 )
 from ercc.dialects.sched_rows import overlap_of, pipeline_of, reads_rows, state_spectrum, writes_rows
+from ercc.errors import ErccError
 from ercc.numerics import fft_plan
 from ercc.numerics.fixed import from_float, to_float
 from ercc.numerics.quantizer import ROUNDING_MODES

@@ -100,7 +100,7 @@ def entry_source(kernel: EmittedKernel) -> str:
         "}",
     ]
     if kernel.tables:  # called once, when the library is loaded
-        lines += ["", f'extern "C" int ercc_csim_load(const char* path) {{ return ercc_load_weights(path); }}']
+        lines += ["", 'extern "C" int ercc_csim_load(const char* path) { return ercc_load_weights(path); }']
     return "\n".join(lines) + "\n"
 
 

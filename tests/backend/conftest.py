@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
+from hls_helpers import parse
 
 from ercc.backends.hls.csim import build_csim
 from ercc.backends.hls.emitter import emit_hls
-from hls_helpers import parse
 
 
 @pytest.fixture

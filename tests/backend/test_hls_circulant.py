@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from hls_helpers import TOLERANCE, dense, tensor
+
 from ercc.numerics.circulant import block_grid, expand, fft_matvec, spectrum
 
 N = 4

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from hls_helpers import parse
+
 from ercc.backends.hls import ap_types
 from ercc.backends.hls.csim import build_csim, find_ap_types
 from ercc.backends.hls.emitter import emit_hls

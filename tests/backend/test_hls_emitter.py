@@ -7,9 +7,9 @@ import re
 
 import numpy as np
 import pytest
+from hls_helpers import dense, parse
 from xdsl.context import Context
 
-from hls_helpers import dense, parse
 from ercc.backends.hls.emitter import c_identifier, emit_hls
 from ercc.backends.hls.rules import violations
 from ercc.backends.hls.target import HLSTarget
@@ -172,9 +172,10 @@ def test_c_identifier(name, ident):
 def test_a_decision_that_does_not_fit_is_an_error_naming_the_op(tmp_path):
     """The emitter obeys the recorded decisions, so it verifies them first: a row pipeline the
     body does not have (a scheduler's mistake) is an ErccError naming the op, not a kernel."""
+    from models import make_rnn_model
+
     from ercc.compiler.pipeline import CompileOptions, compile_model
     from ercc.dialects.sched import ROW_PIPELINE, RowPipelineAttr
-    from models import make_rnn_model
 
     path = tmp_path / "rnn.onnx"
     make_rnn_model(path, T=3, I=2, H=4)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from hls_helpers import TOLERANCE, dense, tensor
+
 from ercc.dialects.rnn import ACTIVATION_DEFAULTS, ActivationKind
 
 N = 3  # sequences per run

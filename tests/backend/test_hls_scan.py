@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from hls_helpers import TOLERANCE, dense
 
 T, I, H, N = 5, 3, 4, 3

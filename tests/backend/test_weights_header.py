@@ -8,8 +8,8 @@ import subprocess
 
 import numpy as np
 import pytest
-
 from models import make_lstm_model
+
 from ercc.backends.hls import gxx
 from ercc.backends.hls.csim import build_csim, driver_source, gxx_flags
 from ercc.backends.hls.emitter import element_type

@@ -1,8 +1,8 @@
 """The long exploration checks: Ray against a local head, SIGINT and resume, the chosen kernel bit for bit."""
 
 import json
-import shutil
 import os
+import shutil
 import signal
 import socket
 import subprocess

@@ -7,14 +7,14 @@ from collections import Counter
 import numpy as np
 import onnx
 import pytest
+from models import IR_VERSION, make_gru_model, make_lstm_model, make_rnn_model, run_onnxruntime
 from onnx import TensorProto, helper, numpy_helper
 from xdsl.dialects import func
 
-from ercc.errors import ErccError
 from ercc.dialects import rnn
 from ercc.dialects.rnn import shape_of
+from ercc.errors import ErccError
 from ercc.frontends.onnx_import import ImportedModel, TensorSpec, import_onnx
-from models import IR_VERSION, make_gru_model, make_lstm_model, make_rnn_model, run_onnxruntime
 
 
 def _func(imported: ImportedModel) -> func.FuncOp:

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from models import make_gru_model, make_lstm_model, make_rnn_model
 
 from ercc.backends.hls.csim import build_csim
-from ercc.errors import ErccError
 from ercc.compiler.pipeline import CompileOptions, compile_model
+from ercc.errors import ErccError
 from ercc.interpreters.reference import ReferenceExecutor
-from models import make_gru_model, make_lstm_model, make_rnn_model
 
 _MAKERS = {"lstm": make_lstm_model, "gru": make_gru_model, "rnn": make_rnn_model}
 

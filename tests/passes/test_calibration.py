@@ -12,9 +12,9 @@ import pytest
 from models import make_lstm_model, make_rnn_model, run_onnxruntime
 
 from ercc.compiler.calibration import saturation_counts
-from ercc.errors import ErccError
 from ercc.compiler.pipeline import CompileOptions, compile_model
 from ercc.dialects.fix import FixedType
+from ercc.errors import ErccError
 from ercc.interpreters.reference import ReferenceExecutor
 from ercc.numerics.fixed import FixedFormat
 from ercc.passes.calibrated_ranges import RANGE, range_format

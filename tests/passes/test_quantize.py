@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from models import make_gru_model, make_lstm_model, make_rnn_model
 from xdsl.dialects.builtin import Float32Type, TensorType
 from xdsl.utils.exceptions import PassFailedException
 
@@ -12,7 +13,6 @@ from ercc.dialects import circ
 from ercc.dialects.fix import ConstOp, FixedType, fixed_element, raw_values
 from ercc.numerics.fixed import FixedFormat, to_float
 from ercc.passes.quantize import Quantize, weight_format
-from models import make_gru_model, make_lstm_model, make_rnn_model
 
 
 def _quantized(tmp_path, make, block_size, **q):

@@ -5,9 +5,9 @@ import onnx
 import onnxruntime as ort
 import pytest
 import torch
+from admm_helpers import Classifier, export
 from onnx import TensorProto, helper
 
-from admm_helpers import Classifier, export
 from ercc.errors import ErccError
 from ercc.training.onnx_model import OnnxModule, write_back
 
