@@ -55,21 +55,12 @@ from ercc.dialects.sched import (
     StreamAttr,
 )
 from ercc.dialects.sched_rows import match, pipeline_of
-from ercc.hardware.cost_model import (
-    arithmetic,
-    buffer_brams,
-    copy_cost,
-    estimate,
-    loop_work,
-    op_cost,
-    overlap,
-    partial_sums_layout,
-    stage_ops,
-    step_copies,
-    storage_brams,
-)
+from ercc.hardware.cost_model import estimate
 from ercc.hardware.devices import DEVICES
+from ercc.hardware.memory import buffer_brams, partial_sums_layout, storage_brams
+from ercc.hardware.operators import arithmetic, loop_work
 from ercc.hardware.row_planning import can_overlap, streamed_spectrum
+from ercc.hardware.steps import copy_cost, op_cost, overlap, stage_ops, step_copies
 from ercc.passes.loop_schedule import partition_reduction_operand, reduction_operand
 
 
