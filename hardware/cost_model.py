@@ -44,6 +44,7 @@ from ercc.hardware.devices import Device
 from ercc.hardware.memory import array_brams, buffer_brams, constant_storage
 from ercc.hardware.operators import OpCost
 from ercc.hardware.steps import copy_cost, op_cost, source_of, stage_ops
+from ercc.numerics.intmath import ceil_div
 
 
 @dataclass
@@ -136,7 +137,7 @@ def estimate(module: ModuleOp, device: Device, clock_mhz: float) -> dict:
         if (storage := constant_storage(op)) is not None:
             n, width, banks, pairs = storage
             bram += array_brams(n, width, banks, pairs)
-            weight_bytes += n * math.ceil(width / 8)
+            weight_bytes += n * ceil_div(width, 8)
             lut_storage += 0 if banks < n else n * width // 8
         elif (stage := _stage(op, T, counts)) is not None:
             stages[op] = stage
@@ -152,7 +153,7 @@ def estimate(module: ModuleOp, device: Device, clock_mhz: float) -> dict:
     muls_per_frame = sum(s.muls_per_step for s in steps)
     dsp_used = sum(s.dsp for s in stages.values())
     lut_used = sum(s.lut for s in stages.values()) + lut_storage
-    dsp_bound = math.ceil(muls_per_frame / device.dsp) if muls_per_frame else 0
+    dsp_bound = ceil_div(muls_per_frame, device.dsp) if muls_per_frame else 0
     return {
         "estimate": True,
         "note": "ercc cost-model estimate, not a synthesis result",

@@ -27,6 +27,7 @@ from ercc.dialects.sched import (
 from ercc.dialects.sched_rows import pipeline_of
 from ercc.hardware.operators import arithmetic, op_element
 from ercc.hardware.steps import overlap
+from ercc.numerics.intmath import ceil_div
 
 BRAM_BITS = 18 * 1024
 LUTRAM_LIMIT_BITS = 1024
@@ -37,13 +38,13 @@ def array_brams(elements: int, width: int, banks: int, pairs: int | None = None)
     bits = elements * width
     if banks >= elements or bits < LUTRAM_LIMIT_BITS:
         return 0
-    per_bank = math.ceil(bits / banks)
+    per_bank = ceil_div(bits, banks)
     if per_bank < LUTRAM_LIMIT_BITS:
         return 0
     r = bank_pairing(elements, width, banks) if pairs is None else pairs
     if r > 1:
-        return math.ceil(banks / r) * _wide_brams(math.ceil(elements / banks), r * width)
-    return banks * math.ceil(per_bank / BRAM_BITS)
+        return ceil_div(banks, r) * _wide_brams(ceil_div(elements, banks), r * width)
+    return banks * ceil_div(per_bank, BRAM_BITS)
 
 
 def bank_pairing(elements: int, width: int, banks: int) -> int:
@@ -52,11 +53,11 @@ def bank_pairing(elements: int, width: int, banks: int) -> int:
     a 512 × 36 block) holds several; 1 when that saves nothing."""
     if banks < 2 or banks >= elements:
         return 1
-    depth = math.ceil(elements / banks)
+    depth = ceil_div(elements, banks)
     r = max(1, _block_width(depth) // width)
     while r > 1 and banks % r:
         r -= 1
-    if r > 1 and math.ceil(banks / r) * _wide_brams(depth, r * width) < banks * math.ceil(depth * width / BRAM_BITS):
+    if r > 1 and ceil_div(banks, r) * _wide_brams(depth, r * width) < banks * ceil_div(depth * width, BRAM_BITS):
         return r
     return 1
 
@@ -120,7 +121,7 @@ def _wide_brams(depth: int, bits: int) -> int:
     """BRAM18Ks of a `depth` × `bits` memory: 512 × 36, 1K × 18, 2K × 9, ... a block."""
     if depth * bits < LUTRAM_LIMIT_BITS:
         return 0
-    return math.ceil(bits / _block_width(depth)) * max(1, math.ceil(depth / 16384))
+    return ceil_div(bits, _block_width(depth)) * max(1, ceil_div(depth, 16384))
 
 
 def partial_sums_brams(mac: circ.FreqMacOp, layout: PartialSums) -> int:

@@ -17,6 +17,7 @@ from xdsl.ir import Attribute, Operation
 from ercc.dialects import circ, fix, rnn
 from ercc.dialects.sched import LOOP, LoopScheduleAttr
 from ercc.numerics import fft_plan
+from ercc.numerics.intmath import ceil_div
 
 FABRIC_LUT_PER_DSP = 250  # LUTs of a multiplier built in fabric (an 18 × 18 array) instead of one DSP48
 
@@ -239,14 +240,14 @@ def loop_cost(op: Operation, unroll: int | None, ii: int | None) -> OpCost | Non
     if work.flattened:
         step_ii = ii * (ar.accumulate_ii if work.accumulates and ar.is_float else 1)
         tree = ar.add_latency * math.ceil(math.log2(unroll)) if unroll > 1 else 0
-        cycles = work.outer * math.ceil(work.inner / unroll) * step_ii + ar.depth + tree
+        cycles = work.outer * ceil_div(work.inner, unroll) * step_ii + ar.depth + tree
     elif work.restarts is not None and unroll >= work.inner:
         # Inner loop fully unrolled (an adder tree, no loop-carried sum): its parent loop is pipelined.
         tree = ar.add_latency * max(1, math.ceil(math.log2(work.inner))) if work.accumulates else 0
         cycles = work.restarts * ((work.outer // work.restarts) * ii + ar.depth + tree)
     else:
         step_ii = ii * (ar.accumulate_ii if work.accumulates else 1)
-        cycles = work.outer * (math.ceil(work.inner / unroll) * step_ii + ar.depth + (0 if work.fft else work.copy))
+        cycles = work.outer * (ceil_div(work.inner, unroll) * step_ii + ar.depth + (0 if work.fft else work.copy))
     dsp = unroll * (work.muls * mul_dsp(op, ar) + work.adds * ar.dsp_add + work.transcendental * (8 if ar.is_float else 1))
     # A fixed-point multiply-accumulate maps to one DSP48 in MACC mode: its adds run in the DSP's
     # post-adder (and cascade), not in LUTs.
@@ -259,7 +260,7 @@ def loop_cost(op: Operation, unroll: int | None, ii: int | None) -> OpCost | Non
         # (pipelined at II): one adder level per butterfly stage of latency.
         plan = fft_plan.build(*work.fft)
         latency = plan.stages * ar.add_latency + (ar.depth if plan.multiplies() else 0) + 2
-        cycles = math.ceil(work.inner / unroll) * ii + latency
+        cycles = ceil_div(work.inner, unroll) * ii + latency
         dsp = unroll * (plan.multiplies() * _fft_mul_dsp(op, ar) + plan.additions() * ar.dsp_add)
         lut = 50 + unroll * (plan.multiplies() * ar.lut_mul + plan.additions() * ar.lut_add)
         muls = work.inner * plan.multiplies()

@@ -38,6 +38,7 @@ from ercc.hardware.operators import (
 )
 from ercc.hardware.row_planning import can_overlap, streamed_spectrum
 from ercc.numerics import fft_plan
+from ercc.numerics.intmath import ceil_div
 
 COPY_LUT_PER_LANE = 16  # a copy lane: address and data multiplexing
 COPY_LATENCY = 2  # cycles to start and drain a pipelined copy loop
@@ -64,7 +65,7 @@ def op_cost(op: Operation, unroll: int | None = None, ii: int | None = None) -> 
     if isinstance(op, circ.RFFTOp) and _streamed(op.parent_op()) is op:
         # Runs at the first step only (the row pipeline transforms the later states): its cycles spread over T.
         steps = rnn.shape_of(op.parent_op().xs)[0]
-        cost = OpCost(cost.name, math.ceil(cost.cycles / steps), cost.dsp, cost.lut, cost.muls)
+        cost = OpCost(cost.name, ceil_div(cost.cycles, steps), cost.dsp, cost.lut, cost.muls)
     return cost
 
 
@@ -192,7 +193,7 @@ def _fused_cost(op: Operation, unroll: int | None, ii: int | None) -> OpCost:
     if plan is not None:
         if isinstance(parent, rnn.ScanOp):
             lanes = rp.finishing_lanes
-        cycles = math.ceil((plan.total * step_ii + depth) / rnn.shape_of(parent.operands[0])[0])
+        cycles = ceil_div(plan.total * step_ii + depth, rnn.shape_of(parent.operands[0])[0])
     else:
         cycles = (op.weight.type.grid[0] + rp.gates) * rp.groups(u) * step_ii + depth
     inverse = loop_cost(rp.inverse, 1, ii)
@@ -244,7 +245,7 @@ def copy_cost(op: Operation, unroll: int | None = None) -> OpCost:
     cycles = COPY_LATENCY * len(copies)
     for i, (kind, n) in enumerate(copies):
         fifo = kind == "x" and fifo_in or i == first_out and fifo_out
-        cycles += n if fifo else math.ceil(n / min(unroll, n))
+        cycles += n if fifo else ceil_div(n, min(unroll, n))
     return OpCost(f"{op.name} copies", cycles, 0, 50 + COPY_LUT_PER_LANE * unroll * len(copies), 0)
 
 

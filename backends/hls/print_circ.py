@@ -18,6 +18,7 @@ from ercc.dialects import circ, rnn
 from ercc.dialects.fix import FixedType, raw_values
 from ercc.errors import ErccError
 from ercc.numerics import fft_plan
+from ercc.numerics.intmath import ceil_div
 
 
 def _packed_spectra(op: circ.FreqConstOp) -> np.ndarray:
@@ -134,7 +135,7 @@ class CircPrinter(HLSPrinterBase):
         sched = self._schedule
         unroll = max(1, min(sched.unroll.data if sched is not None else 1, q))
         ii = sched.ii.data if sched is not None else 1
-        groups = -(-q // unroll)
+        groups = ceil_div(q, unroll)
         y = self._array(op.result, per_pe=2 * bins)
         acc = self._accumulator(op)
         label = self._fresh_label(f"{self._tag}_rb")

@@ -24,13 +24,12 @@ from xdsl.traits import ConstantLike
 from xdsl.utils.base_printer import BasePrinter
 
 from ercc.backends.hls.weights import WeightTables
-from ercc.dialects import circ, rnn
+from ercc.dialects import circ
 from ercc.dialects.fix import FixedType, raw_values
 from ercc.dialects.sched import LOOP, PARTITION, STREAM, LoopScheduleAttr, PartitionAttr, PartitionKind
+from ercc.dialects.traits import Reduction
 from ercc.errors import ErccError
 from ercc.numerics.fixed import from_float, to_float
-
-_REDUCTIONS = (rnn.MatVecOp, rnn.MatMulOp, rnn.GemmOp, circ.MatVecOp, circ.FreqMacOp)
 
 
 def row_major_strides(shape: Sequence[int]) -> list[int]:
@@ -271,7 +270,7 @@ class HLSPrinterBase(BasePrinter):
         """Prints one op (with `body`, default its emitter) with its own loop-label prefix and schedule."""
         saved = self._tag, self._schedule, self._reduction, self._depth
         # Reductions: their parent loop holds only the inner loop and scalar code (see _loop).
-        self._reduction, self._depth = isinstance(op, _REDUCTIONS), 0
+        self._reduction, self._depth = op.has_trait(Reduction), 0
         self._op_count += 1
         self._tag = f"{op.name.split('.')[-1]}{self._op_count}"
         schedule = op.attributes.get(LOOP)
