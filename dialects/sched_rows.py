@@ -19,7 +19,6 @@ the op, not a kernel that ignores it.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from xdsl.dialects.builtin import UnitAttr
@@ -37,8 +36,8 @@ from ercc.dialects.sched import (
     OverlapAttr,
     RowPipelineAttr,
 )
-
-_ELEMENTWISE = (rnn.AddOp, rnn.SubOp, rnn.MulOp, rnn.ActivationOp, rnn.ClampOp, fix.PWLOp)
+from ercc.dialects.traits import Elementwise
+from ercc.numerics.intmath import ceil_div
 
 
 @dataclass(frozen=True)
@@ -55,7 +54,7 @@ class RowPipeline:
 
     @property
     def rows_per_gate(self) -> int:
-        return math.ceil(self.size / self.block)
+        return ceil_div(self.size, self.block)
 
     def gate_of(self, slice_op: rnn.SliceOp) -> int:
         """The gate whose rows a slice of the inverse FFT's output takes."""
@@ -63,17 +62,17 @@ class RowPipeline:
 
     def groups(self, unroll: int) -> int:
         """Iterations the MAC spends on one block row with `unroll` PEs."""
-        return math.ceil(self.mac.weight.type.grid[1] / max(1, min(unroll, self.mac.weight.type.grid[1])))
+        return ceil_div(self.mac.weight.type.grid[1], max(1, min(unroll, self.mac.weight.type.grid[1])))
 
     def lanes(self, unroll: int) -> int:
         """Tail elements computed per iteration: a hidden block's k elements over its G·groups iterations."""
-        return math.ceil(self.block / (self.gates * self.groups(unroll)))
+        return ceil_div(self.block, self.gates * self.groups(unroll))
 
     @property
     def finishing_lanes(self) -> int:
         """Tail lanes when the rows finish one an iteration (an overlapped scan's last column group):
         a hidden block's k elements over its G rows."""
-        return math.ceil(self.block / self.gates)
+        return ceil_div(self.block, self.gates)
 
     @property
     def attr(self) -> RowPipelineAttr:
@@ -111,7 +110,7 @@ def match(block: Block) -> RowPipeline | None:
     if not any(isinstance(s, rnn.SliceOp) for s in users):
         # One gate (a simple RNN, an input path of one): the tail reads the rows themselves.
         size, gates = rnn.shape_of(inverse.result)[0], 1
-        if p != math.ceil(size / k):
+        if p != ceil_div(size, k):
             return None
         inside.add(inverse.result)
     else:
@@ -121,7 +120,7 @@ def match(block: Block) -> RowPipeline | None:
         if len(sizes) != 1 or len(next(iter(sizes))) != 1:
             return None
         size = next(iter(sizes))[0]
-        per_gate = math.ceil(size / k) * k
+        per_gate = ceil_div(size, k) * k
         if p * k % per_gate or any(s.offsets.get_values()[0] % per_gate for s in users):
             return None
         gates = p * k // per_gate
@@ -157,7 +156,7 @@ def _tail_op(op: Operation, block: Block, inverse: circ.IRFFTOp, size: int, insi
             and _vector(op.result, size) and len(rnn.shape_of(op.input)) == 1
     if isinstance(op, rnn.ConcatOp):
         return op.axis.value.data == 0 and all(v in inside and _vector(v, size) for v in op.inputs)
-    if not isinstance(op, _ELEMENTWISE) or not _vector(op.results[0], size):
+    if not op.has_trait(Elementwise) or not _vector(op.results[0], size):
         return False
     data = [op.input] if isinstance(op, fix.PWLOp) else list(op.operands)
     for value in data:

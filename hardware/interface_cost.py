@@ -21,7 +21,7 @@ per stream), plus the on-chip buffers of one sequence per port.
 
 from __future__ import annotations
 
-from ercc.hardware.cost_model import _array_brams
+from ercc.hardware.memory import array_brams
 
 BURST_LATENCY = 64  # cycles from a burst request to its first beat (Vitis m_axi `latency` default)
 CALL_OVERHEAD = 20  # cycles to write the s_axilite registers and see ap_start/ap_done
@@ -49,7 +49,7 @@ def interface_cost(kind: str, batch: int, ports: list, estimate: dict) -> dict:
         else:
             cycles, width = 0, p.bits
         if kind != "array":
-            bram += _array_brams(p.size, p.bits, 1)  # the wrapper's buffer of one sequence
+            bram += array_brams(p.size, p.bits, 1)  # the wrapper's buffer of one sequence
         transfers.append({"port": p.name, "direction": p.direction, "bus_bits": width, "cycles_per_sequence": cycles})
     if kind != "array":
         registers = 1 + (2 * len(ports) if kind == "m_axi" else 0)  # count, and 64-bit pointers

@@ -1,4 +1,4 @@
-"""`rnn` ops on the reference: what `backends/hls/emitter.py` prints, with the same quantization points.
+"""`rnn` ops on the reference: what `backends/hls/print_rnn.py` and `print_scan.py` print, the same quantization points.
 
 An assignment to a value of fixed type is `requantize` into its format
 (ap_fixed's `dst = src`); `+`, `-`, `*` on fixed operands are exact;

@@ -13,7 +13,7 @@ hi - z]; `offset` holds that z (it is 0 for Brevitas and QONNX).
 
 This module is the one numpy definition: the frontend folds weight
 quantizers with it, the reference executor runs `fix.quant` with it, and the
-emitter prints the same float32 operations (`backends/hls/emitter.py`).
+emitter prints the same float32 operations (`backends/hls/print_fix.py`).
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from xdsl.utils.exceptions import PassFailedException
 from ercc.dialects import circ, fix, rnn
 from ercc.dialects.sched import LOOP, PARTITION, LoopScheduleAttr, PartitionAttr
 from ercc.dialects.traits import Elementwise
-from ercc.hardware.cost_model import constant_pairing
+from ercc.hardware.memory import constant_pairing
 
 
 def _reduction(op: Operation) -> tuple[int, SSAValue] | None:

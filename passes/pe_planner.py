@@ -55,21 +55,13 @@ from ercc.dialects.sched import (
     StreamAttr,
 )
 from ercc.dialects.sched_rows import match, pipeline_of
-from ercc.hardware.cost_model import (
-    arithmetic,
-    buffer_brams,
-    copy_cost,
-    estimate,
-    loop_work,
-    op_cost,
-    overlap,
-    partial_sums_layout,
-    stage_ops,
-    step_copies,
-    storage_brams,
-)
+from ercc.hardware.cost_model import estimate
 from ercc.hardware.devices import DEVICES
+from ercc.hardware.memory import buffer_brams, partial_sums_layout, storage_brams
+from ercc.hardware.operators import arithmetic, loop_work
 from ercc.hardware.row_planning import can_overlap, streamed_spectrum
+from ercc.hardware.steps import copy_cost, op_cost, overlap, stage_ops, step_copies
+from ercc.numerics.intmath import ceil_div
 from ercc.passes.loop_schedule import partition_reduction_operand, reduction_operand
 
 
@@ -125,10 +117,10 @@ class _Knob:
     def next(self, unroll: int) -> int:
         """The next PE count worth trying: the fewest PEs that take fewer iterations over the
         loop, at least a quarter more (64 block columns: ..., 8, 10, 13, 16, 22, 32, 64)."""
-        passes = -(-self.limit // unroll)
-        fewer = -(-self.limit // max(passes - 1, 1))
-        while -(-self.limit // fewer) > 1 and fewer < unroll + -(-unroll // 4):
-            fewer = -(-self.limit // (-(-self.limit // fewer) - 1))
+        passes = ceil_div(self.limit, unroll)
+        fewer = ceil_div(self.limit, max(passes - 1, 1))
+        while ceil_div(self.limit, fewer) > 1 and fewer < unroll + ceil_div(unroll, 4):
+            fewer = ceil_div(self.limit, ceil_div(self.limit, fewer) - 1)
         return min(fewer, self.limit)
 
     def steps(self, unroll: int) -> list[int]:

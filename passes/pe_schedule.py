@@ -19,8 +19,8 @@ from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
 
 from ercc.dialects.sched import LOOP, LoopScheduleAttr
-from ercc.hardware.cost_model import loop_work
 from ercc.hardware.devices import DEVICES
+from ercc.hardware.operators import loop_work
 from ercc.passes.pe_planner import Planner
 
 

@@ -7,8 +7,9 @@ from hls_helpers import parse
 
 from ercc.compiler.pipeline import make_context
 from ercc.dialects import rnn
-from ercc.hardware.cost_model import estimate, op_cost
+from ercc.hardware.cost_model import estimate
 from ercc.hardware.devices import DEVICES, device
+from ercc.hardware.steps import op_cost
 from ercc.passes.pe_schedule import PESchedule
 
 CELL = """

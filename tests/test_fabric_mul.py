@@ -18,8 +18,9 @@ from ercc.backends.hls.emitter import emit_hls
 from ercc.compiler.pipeline import CompileOptions, compile_model
 from ercc.dialects import sched_rows
 from ercc.dialects.sched import FABRIC_MUL, ROW_PIPELINE
-from ercc.hardware import cost_model
-from ercc.hardware.cost_model import bank_pairing, op_cost
+from ercc.hardware import memory, operators
+from ercc.hardware.memory import bank_pairing
+from ercc.hardware.steps import op_cost
 
 CASES = [
     ("lstm-k8", make_lstm_model, dict(H=16), 8),
@@ -58,9 +59,9 @@ def test_fabric_moves_the_units_dsps_to_luts(tmp_path):
     before = op_cost(rp.mac)
     scan.attributes[FABRIC_MUL] = UnitAttr()
     after = op_cost(rp.mac)
-    mac_only = cost_model._loop_cost(rp.mac, None, None)
+    mac_only = operators.loop_cost(rp.mac, None, None)
     assert after.dsp == mac_only.dsp < before.dsp
-    assert after.lut == before.lut + cost_model.FABRIC_LUT_PER_DSP * (before.dsp - after.dsp)
+    assert after.lut == before.lut + operators.FABRIC_LUT_PER_DSP * (before.dsp - after.dsp)
     assert after.cycles == before.cycles and after.muls == before.muls
 
 
@@ -68,9 +69,9 @@ def test_banks_read_together_share_words():
     """512 banks of 16-bit weights, 512 deep: two a 512 × 36 BRAM (256), not one each (512);
     at 1,024 deep one bank fills a 1K × 18 block, so nothing is shared."""
     assert bank_pairing(512 * 512, 16, 512) == 2
-    assert cost_model._array_brams(512 * 512, 16, 512) == 256
+    assert memory.array_brams(512 * 512, 16, 512) == 256
     assert bank_pairing(1024 * 512, 16, 512) == 1
-    assert cost_model._array_brams(1024 * 512, 16, 512) == 512
+    assert memory.array_brams(1024 * 512, 16, 512) == 512
     assert bank_pairing(512 * 512, 32, 512) == 1  # float: one value fills the word
 
 
@@ -83,9 +84,9 @@ def test_shared_words_are_printed_as_reshape(tmp_path):
     imported, _ = compile_model(path, CompileOptions(block_size=4, precision="fixed"))
     scan = next(o for o in imported.module.walk() if o.name == "rnn.scan")
     weight = sched_rows.match(scan.regions[0].block).mac.weight.owner
-    weight.attributes[PARTITION] = PartitionAttr("cyclic", 4, cost_model.constant_pairing(weight, 4))
-    n, width, banks, pairs = cost_model._constant_storage(weight)
+    weight.attributes[PARTITION] = PartitionAttr("cyclic", 4, memory.constant_pairing(weight, 4))
+    n, width, banks, pairs = memory.constant_storage(weight)
     assert (n, banks) == (64 * 16 * 4, 16) and bank_pairing(n, width, banks) == 2 == pairs
-    assert cost_model.storage_brams(weight) == 8
+    assert memory.storage_brams(weight) == 8
     source = emit_hls(imported.module).source
     assert "cyclic factor=2 dim=1" in source and "array_reshape" in source

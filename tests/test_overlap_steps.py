@@ -22,9 +22,9 @@ from ercc.backends.hls.emitter import emit_hls
 from ercc.compiler.pipeline import CompileOptions, compile_model, default_passes
 from ercc.dialects import sched_rows
 from ercc.dialects.sched import LOOP, NEXT_SPECTRUM, OVERLAP_STEPS, ROW_PIPELINE, LoopScheduleAttr
-from ercc.hardware import cost_model
-from ercc.hardware.cost_model import op_cost, overlap
+from ercc.hardware import operators, steps
 from ercc.hardware.row_planning import can_overlap
+from ercc.hardware.steps import op_cost, overlap
 from ercc.passes.pe_planner import record_overlap
 from ercc.passes.pe_schedule import PESchedule
 
@@ -66,7 +66,7 @@ def _force(module, unroll: int) -> list:
 @pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
 def test_overlapped_steps_are_bit_identical(case, tmp_path, monkeypatch):
     name, maker, opts, k, precision, unroll = case
-    monkeypatch.setattr(cost_model, "required_slack", lambda *args: 0)
+    monkeypatch.setattr(steps, "required_slack", lambda *args: 0)
     path = tmp_path / f"{name}.onnx"
     maker(path, T=5, I=7, seed=3, **opts)
     plain, plain_kernel = _compile(path, k, precision, overlap_steps=False)
@@ -95,14 +95,14 @@ def test_scan_needs_slack_for_its_pipeline(tmp_path):
     _force(module, 2)
     scan = next(o for o in module.walk() if o.name == "rnn.scan")
     rp = sched_rows.match(scan.regions[0].block)
-    ar = cost_model.arithmetic(rp.mac.result.type.element_type)
-    assert cost_model.required_slack(rp, 2, ar, True) > 16 + 0 - 11
+    ar = operators.arithmetic(rp.mac.result.type.element_type)
+    assert steps.required_slack(rp, 2, ar, True) > 16 + 0 - 11
     assert overlap(scan) is None
 
 
 def test_scan_needs_a_zero_initial_state(tmp_path, monkeypatch):
     """Step 0's products are skipped: only sound when the state the FFT reads starts at zero."""
-    monkeypatch.setattr(cost_model, "required_slack", lambda *args: 0)
+    monkeypatch.setattr(steps, "required_slack", lambda *args: 0)
     module = _lstm(tmp_path, initial_state=True)
     _force(module, 2)
     scan = next(o for o in module.walk() if o.name == "rnn.scan")
@@ -112,18 +112,18 @@ def test_scan_needs_a_zero_initial_state(tmp_path, monkeypatch):
 def test_overlap_costs_one_pipeline_fill_a_sequence(tmp_path, monkeypatch):
     """Overlapped, a scan's step costs groups·p iterations (no drain of G·groups, no pipeline depth
     but once a sequence), and it copies nothing; its partial sums are charged as buffers."""
-    monkeypatch.setattr(cost_model, "required_slack", lambda *args: 0)
+    monkeypatch.setattr(steps, "required_slack", lambda *args: 0)
     module = _lstm(tmp_path)
     scan = next(o for o in module.walk() if o.name == "rnn.scan")
     rp = sched_rows.match(scan.regions[0].block)
     _force(module, 2)
     del scan.attributes[OVERLAP_STEPS]
-    before = op_cost(rp.mac).cycles + cost_model.copy_cost(scan).cycles
+    before = op_cost(rp.mac).cycles + steps.copy_cost(scan).cycles
     scan.attributes[OVERLAP_STEPS] = UnitAttr()
     plan = overlap(scan)
     p = rp.mac.weight.type.grid[0]
     assert plan.step == rp.groups(2) * p and plan.split == 2
-    assert cost_model.step_copies(scan) == []
+    assert steps.step_copies(scan) == []
     after = op_cost(rp.mac).cycles
     assert plan.step <= after < before
 
@@ -133,6 +133,6 @@ def test_gauss_products_in_fixed_point(tmp_path):
     module = _lstm(tmp_path)
     mac = next(o for o in module.walk() if o.name == "circ.freq_mac")
     k = mac.weight.type.block.data
-    assert cost_model.loop_work(mac).muls == 2 + 3 * (k // 2 - 1)
+    assert operators.loop_work(mac).muls == 2 + 3 * (k // 2 - 1)
     source = emit_hls(module).source
     assert "const auto k1 = " in source

@@ -9,8 +9,9 @@ import pytest
 from models import make_lstm_model
 
 from ercc.compiler.pipeline import CompileOptions, compile_model, default_passes
-from ercc.hardware.cost_model import OpCost, estimate
+from ercc.hardware.cost_model import estimate
 from ercc.hardware.devices import DEVICES
+from ercc.hardware.operators import OpCost
 from ercc.passes.pe_planner import _balance, _Knob
 from ercc.passes.pe_schedule import PESchedule
 

@@ -89,7 +89,7 @@ def test_cost_model_charges_the_loop_to_the_mac(tmp_path):
     report = estimate(imported.module, DEVICES["xcku060"], 200.0)
     plain, _ = _compile(path, 8, "fixed", rows=False)
     assert report["mults_per_frame"] == estimate(plain.module, DEVICES["xcku060"], 200.0)["mults_per_frame"]
-    from ercc.hardware.cost_model import op_cost
+    from ercc.hardware.steps import op_cost
 
     scan = next(o for o in imported.module.walk() if o.name == "rnn.scan")
     rp = sched_rows.match(scan.regions[0].block)

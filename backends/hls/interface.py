@@ -32,6 +32,7 @@ import re
 from dataclasses import dataclass
 
 from ercc.backends.hls.kernel import EmittedKernel, KernelPort
+from ercc.numerics.intmath import ceil_div
 
 MAX_BEAT_BITS = 512  # the widest AXI-stream beat ercc packs (AXI DMA allows up to 1024)
 
@@ -79,7 +80,7 @@ def stream_layout(port: KernelPort, typedefs: dict[str, str]) -> StreamLayout:
     frame = port.shape[-1] if port.shape else 1
     width = min(MAX_BEAT_BITS, max(8, 1 << math.ceil(math.log2(frame * bits))))
     per_beat = max(1, min(frame, width // bits))
-    return StreamLayout(port, bits, frame, port.size // frame, width, per_beat, -(-frame // per_beat))
+    return StreamLayout(port, bits, frame, port.size // frame, width, per_beat, ceil_div(frame, per_beat))
 
 
 @dataclass(frozen=True)

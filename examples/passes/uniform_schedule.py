@@ -37,7 +37,7 @@ from xdsl.utils.exceptions import PassFailedException
 from ercc.dialects import circ, fix, rnn
 from ercc.dialects.sched import LOOP, PARTITION, ROW_PIPELINE, LoopScheduleAttr, PartitionAttr
 from ercc.dialects.sched_rows import match
-from ercc.hardware.cost_model import loop_work
+from ercc.hardware.operators import loop_work
 from ercc.passes.loop_schedule import reduction_operand
 
 _TABLES = (arith.ConstantOp, fix.ConstOp, circ.ConstOp, circ.FreqConstOp)

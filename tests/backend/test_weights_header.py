@@ -12,8 +12,8 @@ from models import make_lstm_model
 
 from ercc.backends.hls import gxx
 from ercc.backends.hls.csim import build_csim, driver_source, gxx_flags
-from ercc.backends.hls.emitter import element_type
 from ercc.backends.hls.gxx import CSimBuildError, compile_cost
+from ercc.backends.hls.printer_base import element_type
 from ercc.backends.hls.weights import storage_type
 from ercc.cli import run
 from ercc.compiler.pipeline import CompileOptions, compile_model
