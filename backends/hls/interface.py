@@ -86,7 +86,7 @@ def stream_layout(port: KernelPort, typedefs: dict[str, str]) -> StreamLayout:
 @dataclass(frozen=True)
 class PortTransfer:
     """What moving one port's sequence takes, for the cost model's interface section
-    (`ercc.hardware.interface_cost`, which reads these fields and imports nothing from here)."""
+    (the cost model's interface_cost module, which reads these fields and imports nothing from here)."""
 
     name: str
     direction: str  # "in" or "out"
