@@ -28,6 +28,7 @@ from ercc.dialects.traits import ScheduledLoop
 from ercc.errors import ErccError
 from ercc.hardware.cost_model import estimate
 from ercc.hardware.devices import DEVICES
+from ercc.hardware.operators import loop_work
 
 FRONT = "lower-rnn-layers,circulant-substitution{block-size=4},fft-decompose,fuse-gate-macs,"\
         "activation-approximation{segments=64},quantize,hoist-input-path"
@@ -92,3 +93,11 @@ def test_a_module_without_decisions_is_the_plain_kernel(model):
     verify_complete(module)  # no decisions at all: an explicit state, not a missing one
     source = emit_hls(module).single_file()
     assert "#pragma HLS unroll" not in source and "#pragma HLS dataflow" not in source
+
+
+def test_the_trait_marks_the_loops_the_cost_model_prices(model):
+    """ScheduledLoop and the cost model's `loop_work` name the same ops (besides maps' and scans' copies)."""
+    module = ercc.compile(model, block_size=4, record_ir=False).imported.module
+    for o in module.walk():
+        copies = isinstance(o, rnn.MapOp | rnn.ScanOp)
+        assert (loop_work(o) is not None or copies) == o.has_trait(ScheduledLoop), o.name
