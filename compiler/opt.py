@@ -7,6 +7,7 @@ import sys
 
 from xdsl.xdsl_opt_main import xDSLOptMain
 
+from ercc.errors import ErccError
 from ercc.universe import ERCC_UNIVERSE
 
 
@@ -74,6 +75,6 @@ def main() -> None:
             " --load-pass-plugin FILE.py adds the ModulePass classes of a Python file)",
             args=args,
         ).run()
-    except PassFailedException as e:  # a pass rejected its options or its input: one line, exit 2
+    except (PassFailedException, ErccError) as e:  # a pass or the backend rejected its input: one line, exit 2
         print(f"ercc-opt: error: {e}", file=sys.stderr)
         sys.exit(2)

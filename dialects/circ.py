@@ -34,7 +34,7 @@ from xdsl.printer import Printer
 from xdsl.traits import ConstantLike, Pure
 from xdsl.utils.exceptions import VerifyException
 
-from ercc.dialects.traits import Reduction
+from ercc.dialects.traits import Reduction, ScheduledLoop
 from ercc.numerics.circulant import block_grid
 from ercc.numerics.intmath import ceil_div, is_power_of_two
 
@@ -195,7 +195,7 @@ class MatVecOp(IRDLOperation):
     weight = operand_def(BlockCirculantType)
     input = operand_def(base(TensorType))
     result = result_def(base(TensorType))
-    traits = traits_def(Pure(), Reduction())
+    traits = traits_def(Pure(), Reduction(), ScheduledLoop())
     assembly_format = "$weight `,` $input attr-dict `:` type($weight) `,` type($input) `->` type($result)"
 
     def __init__(self, weight: SSAValue, x: SSAValue):
@@ -243,7 +243,7 @@ class RFFTOp(IRDLOperation):
     result = result_def(SpectrumType)
     stages = opt_prop_def(ArrayAttr)
     twiddle = opt_prop_def(Attribute)
-    traits = traits_def(Pure())
+    traits = traits_def(Pure(), ScheduledLoop())
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
 
@@ -280,7 +280,7 @@ class FreqMacOp(IRDLOperation):
     input = operand_def(SpectrumType)
     result = result_def(SpectrumType)
     accumulator = opt_prop_def(Attribute)
-    traits = traits_def(Pure(), Reduction())
+    traits = traits_def(Pure(), Reduction(), ScheduledLoop())
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$weight `,` $input attr-dict `:` type($weight) `,` type($input) `->` type($result)"
 
@@ -321,7 +321,7 @@ class IRFFTOp(IRDLOperation):
     result = result_def(base(TensorType))
     stages = opt_prop_def(ArrayAttr)
     twiddle = opt_prop_def(Attribute)
-    traits = traits_def(Pure())
+    traits = traits_def(Pure(), ScheduledLoop())
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
 

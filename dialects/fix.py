@@ -55,7 +55,7 @@ from xdsl.traits import ConstantLike, Pure
 from xdsl.utils.exceptions import VerifyException
 from xdsl.utils.str_enum import StrEnum
 
-from ercc.dialects.traits import Elementwise
+from ercc.dialects.traits import Elementwise, ScheduledLoop
 from ercc.numerics.fixed import OVERFLOW_MODES, QUANTIZATION_MODES, FixedFormat, fitting_format, format_problem
 from ercc.numerics.quantizer import Quantizer
 
@@ -270,7 +270,7 @@ class PWLOp(IRDLOperation):
     below = prop_def(FloatAttr)
     above = opt_prop_def(FloatAttr)
     identity_above = opt_prop_def(UnitAttr)
-    traits = traits_def(Pure(), Elementwise())
+    traits = traits_def(Pure(), Elementwise(), ScheduledLoop())
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = (
         "$input `,` $breaks `,` $values `,` $slopes attr-dict `:` "

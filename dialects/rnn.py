@@ -59,7 +59,7 @@ from xdsl.traits import HasParent, IsTerminator, Pure, RecursiveMemoryEffect
 from xdsl.utils.exceptions import VerifyException
 from xdsl.utils.str_enum import StrEnum
 
-from ercc.dialects.traits import Elementwise, Reduction, StaticShapes
+from ercc.dialects.traits import Elementwise, Reduction, ScheduledLoop, StaticShapes
 
 AnyTensor = base(TensorType)
 
@@ -493,7 +493,7 @@ class GemmOp(IRDLOperation):
     trans_b = prop_def(BoolAttr)
 
     irdl_options = (ParsePropInAttrDict(),)
-    traits = traits_def(Pure(), StaticShapes(), Reduction())
+    traits = traits_def(Pure(), StaticShapes(), Reduction(), ScheduledLoop())
     assembly_format = (
         "$A `,` $B (`bias` `(` $C^ `:` type($C) `)`)? attr-dict"
         " `:` type($A) `,` type($B) `->` type($result)"
@@ -535,7 +535,7 @@ class MatMulOp(IRDLOperation):
     A = operand_def(AnyTensor)
     B = operand_def(AnyTensor)
     result = result_def(AnyTensor)
-    traits = traits_def(Pure(), StaticShapes(), Reduction())
+    traits = traits_def(Pure(), StaticShapes(), Reduction(), ScheduledLoop())
     assembly_format = "$A `,` $B attr-dict `:` functional-type(operands, results)"
 
     def __init__(self, A: SSAValue, B: SSAValue):
@@ -570,7 +570,7 @@ class _BinaryOp(IRDLOperation):
     lhs = operand_def(AnyTensor)
     rhs = operand_def(AnyTensor)
     result = result_def(AnyTensor)
-    traits = traits_def(Pure(), StaticShapes(), Elementwise())
+    traits = traits_def(Pure(), StaticShapes(), Elementwise(), ScheduledLoop())
     assembly_format = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)"
 
     def __init__(self, lhs: SSAValue, rhs: SSAValue):
@@ -610,7 +610,7 @@ class MulOp(_BinaryOp):
 class _UnaryOp(IRDLOperation):
     input = operand_def(AnyTensor)
     result = result_def(AnyTensor)
-    traits = traits_def(Pure(), StaticShapes())
+    traits = traits_def(Pure(), StaticShapes(), ScheduledLoop())
 
     def verify_(self) -> None:
         if shape_of(self.input) != shape_of(self.result):
@@ -625,7 +625,7 @@ class ActivationOp(_UnaryOp):
 
     name = "rnn.activation"
     fn = prop_def(ActivationAttr)
-    traits = traits_def(Elementwise())
+    traits = traits_def(Elementwise(), ScheduledLoop())
     assembly_format = "$fn $input attr-dict `:` type($input) `->` type($result)"
 
     def __init__(self, fn: ActivationAttr, x: SSAValue):
@@ -638,7 +638,7 @@ class ClampOp(_UnaryOp):
 
     name = "rnn.clamp"
     bound = prop_def(FloatAttr)
-    traits = traits_def(Elementwise())
+    traits = traits_def(Elementwise(), ScheduledLoop())
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
 
@@ -717,7 +717,7 @@ class TransposeOp(IRDLOperation):
     input = operand_def(AnyTensor)
     result = result_def(AnyTensor)
     perm = prop_def(DenseArrayBase.constr(i64))
-    traits = traits_def(Pure(), StaticShapes())
+    traits = traits_def(Pure(), StaticShapes(), ScheduledLoop())
     assembly_format = "$input `perm` $perm attr-dict `:` type($input) `->` type($result)"
 
     def __init__(self, x: SSAValue, perm: Sequence[int]):
@@ -749,7 +749,7 @@ class SliceOp(IRDLOperation):
     result = result_def(AnyTensor)
     offsets = prop_def(DenseArrayBase.constr(i64))
     strides = prop_def(DenseArrayBase.constr(i64))
-    traits = traits_def(Pure(), StaticShapes())
+    traits = traits_def(Pure(), StaticShapes(), ScheduledLoop())
     assembly_format = (
         "$input `offsets` $offsets `strides` $strides attr-dict `:` type($input) `->` type($result)"
     )
@@ -782,7 +782,7 @@ class ConcatOp(IRDLOperation):
     inputs = var_operand_def(AnyTensor)
     result = result_def(AnyTensor)
     axis = prop_def(IntegerAttr)
-    traits = traits_def(Pure(), StaticShapes())
+    traits = traits_def(Pure(), StaticShapes(), ScheduledLoop())
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$inputs attr-dict `:` functional-type(operands, results)"
 
@@ -857,7 +857,7 @@ class ScanOp(IRDLOperation):
     finals = var_result_def(AnyTensor)
     body = region_def("single_block")
     reverse = opt_prop_def(UnitAttr)
-    traits = traits_def(RecursiveMemoryEffect(), StaticShapes())
+    traits = traits_def(RecursiveMemoryEffect(), StaticShapes(), ScheduledLoop())
     irdl_options = (AttrSizedOperandSegments(as_property=True),)
 
     assembly_format = (
@@ -927,7 +927,7 @@ class MapOp(IRDLOperation):
     xs = operand_def(AnyTensor)
     ys = var_result_def(AnyTensor)
     body = region_def("single_block")
-    traits = traits_def(RecursiveMemoryEffect(), StaticShapes())
+    traits = traits_def(RecursiveMemoryEffect(), StaticShapes(), ScheduledLoop())
 
     assembly_format = "$xs attr-dict `:` type($xs) `->` `(` type($ys) `)` $body"
 
@@ -979,7 +979,7 @@ class MatVecOp(IRDLOperation):
     weight = operand_def(AnyTensor)
     input = operand_def(AnyTensor)
     result = result_def(AnyTensor)
-    traits = traits_def(Pure(), StaticShapes(), Reduction())
+    traits = traits_def(Pure(), StaticShapes(), Reduction(), ScheduledLoop())
     assembly_format = "$weight `,` $input attr-dict `:` functional-type(operands, results)"
 
     def __init__(self, weight: SSAValue, x: SSAValue):

@@ -14,14 +14,15 @@ emitter and the cost model: no matching); `verify_decisions` is the check
 behind rnn.map's and rnn.scan's verifiers (registered with them when this module is imported:
 the sched dialect's loader, the scheduler, the cost model and the emitter all import it) that the recorded decisions are
 consistent with the body, so a wrong or incomplete schedule is an error naming
-the op, not a kernel that ignores it.
+the op, not a kernel that ignores it; `verify_complete` is the module-level check (the emitter's
+and the cost model's) that a scheduled module decides every loop.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from xdsl.dialects.builtin import UnitAttr
+from xdsl.dialects.builtin import ModuleOp, UnitAttr
 from xdsl.ir import Block, Operation, SSAValue
 from xdsl.traits import ConstantLike
 from xdsl.utils.exceptions import VerifyException
@@ -29,6 +30,7 @@ from xdsl.utils.exceptions import VerifyException
 from ercc.dialects import circ, fix, rnn
 from ercc.dialects.sched import (
     FABRIC_MUL,
+    LOOP,
     NEXT_SPECTRUM,
     OVERLAP_STEPS,
     ROW_PIPELINE,
@@ -36,7 +38,7 @@ from ercc.dialects.sched import (
     OverlapAttr,
     RowPipelineAttr,
 )
-from ercc.dialects.traits import Elementwise
+from ercc.dialects.traits import Elementwise, ScheduledLoop
 from ercc.numerics.intmath import ceil_div
 
 
@@ -264,6 +266,18 @@ def verify_decisions(op: Operation) -> None:
                                   "feeding the MAC at the pipeline's block size")
     if OVERLAP_STEPS in attrs:
         _verify_overlap(op, found, attrs[OVERLAP_STEPS])
+
+
+def verify_complete(module: ModuleOp) -> None:
+    """A module that carries scheduling decisions carries all of them: if any op has a `sched.loop`,
+    every loop op (`ScheduledLoop`) has one. A module with none is the plain unscheduled kernel."""
+    loops = [o for o in module.walk() if o.has_trait(ScheduledLoop)]
+    if not any(LOOP in o.attributes for o in module.walk()):
+        return
+    missing = next((o for o in loops if LOOP not in o.attributes), None)
+    if missing is not None:
+        raise VerifyException(f"{missing.name}: no sched.loop decision, but the module is scheduled (other ops "
+                              "carry one): run pe-schedule or a scheduler pass that decides every loop")
 
 
 def _verify_overlap(op: Operation, rp: RowPipeline, plan) -> None:

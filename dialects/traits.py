@@ -35,6 +35,16 @@ class Reduction(OpTrait):
 
 
 @dataclass(frozen=True)
+class ScheduledLoop(OpTrait):
+    """The op is printed as a loop nest whose schedule a scheduler records as `sched.loop`.
+
+    (A map's or scan's: its per-step copy loops.) These are the ops pe-schedule
+    writes a `sched.loop` on in every schedule; a scheduled module carries one on
+    each of them (`ercc.dialects.sched_rows.verify_complete`).
+    """
+
+
+@dataclass(frozen=True)
 class StaticShapes(OpTrait):
     """Every tensor operand and result has a fully static shape (the kernel has no dynamic sizes)."""
 

@@ -37,9 +37,12 @@ from dataclasses import dataclass, field
 from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp, StringAttr
 from xdsl.ir import Operation
+from xdsl.utils.exceptions import VerifyException
 
 from ercc.dialects import rnn
 from ercc.dialects.sched import DATAFLOW, STREAM
+from ercc.dialects.sched_rows import verify_complete
+from ercc.errors import ErccError
 from ercc.hardware.devices import Device
 from ercc.hardware.memory import array_brams, buffer_brams, constant_storage
 from ercc.hardware.operators import OpCost
@@ -126,6 +129,10 @@ def estimate(module: ModuleOp, device: Device, clock_mhz: float) -> dict:
     process's cycles per step (steady state over a stream of frames); without
     it every process runs one after another.
     """
+    try:
+        verify_complete(module)  # the loops' costs read their sched.loop: all of them, or none
+    except VerifyException as e:
+        raise ErccError(f"the cost model needs a complete schedule: {e}") from None
     top = next(op for op in module.walk() if isinstance(op, func.FuncOp))
     dataflow = DATAFLOW in top.attributes
     T = max((rnn.shape_of(o.operands[0])[0] for o in top.body.block.ops if isinstance(o, rnn.ScanOp | rnn.MapOp)),

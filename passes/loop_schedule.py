@@ -4,7 +4,9 @@ A first, resource-unaware policy: every op's outer loop is pipelined at II=1;
 reductions (matvec rows, frequency-domain accumulation, head products) unroll
 their inner loop by min(trip count, max-unroll) and partition the constant they
 read cyclically by the same factor so the unrolled reads find separate banks.
-The recurrence itself (`rnn.scan`) is not pipelined: step t+1 needs step t.
+Every other loop op gets `#sched.loop<ii = 1, unroll = 1>` (a scheduled module decides every
+loop); the recurrence itself (`rnn.scan`) is not pipelined: step t+1 needs step t, only its
+per-step copies are.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from xdsl.utils.exceptions import PassFailedException
 
 from ercc.dialects import circ, fix, rnn
 from ercc.dialects.sched import LOOP, PARTITION, LoopScheduleAttr, PartitionAttr
-from ercc.dialects.traits import Elementwise
+from ercc.dialects.traits import ScheduledLoop
 from ercc.hardware.memory import constant_pairing
 
 
@@ -78,5 +80,5 @@ class LoopSchedule(ModulePass):
                 unroll = min(trip, self.max_unroll)
                 inner.attributes[LOOP] = LoopScheduleAttr(1, unroll)
                 _partition(weight, unroll)
-            elif inner.has_trait(Elementwise) or isinstance(inner, circ.RFFTOp | circ.IRFFTOp):
+            elif inner.has_trait(ScheduledLoop):  # every other loop as written: all decided
                 inner.attributes[LOOP] = LoopScheduleAttr(1, 1)

@@ -55,6 +55,7 @@ from ercc.dialects.sched import (
     StreamAttr,
 )
 from ercc.dialects.sched_rows import match, pipeline_of
+from ercc.dialects.traits import ScheduledLoop
 from ercc.hardware.cost_model import estimate
 from ercc.hardware.devices import DEVICES
 from ercc.hardware.memory import buffer_brams, partial_sums_layout, storage_brams
@@ -447,6 +448,9 @@ class Planner:
             k.op.attributes[LOOP] = LoopScheduleAttr(1, u)
             if not k.copies:
                 partition_reduction_operand(k.op, u)
+        for o in module.walk():  # every other loop runs as written: the schedule decides every loop
+            if o.has_trait(ScheduledLoop) and LOOP not in o.attributes:
+                o.attributes[LOOP] = LoopScheduleAttr(1, 1)
         for p in processes:  # planned only where the chosen PE count leaves the overlap its slack
             if OVERLAP_STEPS in p.attributes:
                 record_overlap(p)

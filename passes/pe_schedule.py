@@ -2,9 +2,9 @@
 
 A thin pass around `ercc.passes.pe_planner.Planner`, which chooses (see its
 docstring for how); the pass checks the options and writes the chosen
-`Schedule` into the IR as `sched` attributes, one loop schedule
-`#sched.loop<ii = 1, unroll = 1>` on every loop the planner left alone, so
-that every decision the emitter and the cost model read is in the IR.
+`Schedule` into the IR as `sched` attributes (the planner's schedule has a
+`#sched.loop` on every loop op, `#sched.loop<ii = 1, unroll = 1>` on those it
+left alone), so that every decision the emitter and the cost model read is in the IR.
 """
 
 from __future__ import annotations
@@ -18,9 +18,7 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
 
-from ercc.dialects.sched import LOOP, LoopScheduleAttr
 from ercc.hardware.devices import DEVICES
-from ercc.hardware.operators import loop_work
 from ercc.passes.pe_planner import Planner
 
 
@@ -61,6 +59,3 @@ class PESchedule(ModulePass):
         for f in op.walk():
             if isinstance(f, func.FuncOp) and f.body.blocks:
                 planner.plan(op, f).write()
-        for s in op.walk():
-            if loop_work(s) is not None and LOOP not in s.attributes:
-                s.attributes[LOOP] = LoopScheduleAttr(1, 1)

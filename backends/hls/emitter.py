@@ -39,6 +39,7 @@ from ercc.backends.hls.row_loop import RowPipelinePrinter
 from ercc.backends.hls.weights import header_name
 from ercc.dialects import rnn
 from ercc.dialects.sched import DATAFLOW
+from ercc.dialects.sched_rows import verify_complete
 from ercc.errors import ErccError
 
 # Names the emitter declares inside the top function; ONNX names that would clash get a "_".
@@ -249,9 +250,11 @@ def emit_hls(module: ModuleOp, interface: str = "array", batch: int = 1) -> Emit
     """The HLS C++ kernel for a lowered module (deterministic: same IR and options, same text).
 
     The module is verified first: the scheduling decisions it prints must fit the ops they are on
-    (`ercc.dialects.sched_rows.verify_decisions`), a wrong one is an error naming the op."""
+    (`ercc.dialects.sched_rows.verify_decisions`), a wrong one is an error naming the op; a scheduled
+    module decides every loop (`verify_complete`), a missing decision is one too."""
     try:
         module.verify()
+        verify_complete(module)
     except VerifyException as e:
         raise ErccError(f"the hls-cpp backend needs a valid module: {' '.join(str(e).split())[:400]}") from None
     func_op = _top_function(module)

@@ -21,7 +21,8 @@ _VECTORS = _RNG.normal(size=(2, 3, 4)).astype(np.float32)
 _SPECTRA = np.stack([spectrum(_VECTORS).real, spectrum(_VECTORS).imag], axis=-1).astype(np.float32)
 _W = _RNG.normal(size=(4, 3)).astype(np.float32)
 
-# A kernel touching every emitter path, with schedules and partitions.
+# A kernel touching every emitter path, with schedules and partitions (a decision on every loop:
+# a scheduled module decides them all).
 EVERYTHING = f"""
 func.func @"ercc kernel"(%x: tensor<5x3xf32>, %z: tensor<2x12xf32>) -> (tensor<5x4xf32>, tensor<8xf32>, tensor<12x2xf32>)
     attributes {{ercc.input_names = ["input.1", "for"], ercc.output_names = ["y", "v_xt", "3d"]}} {{
@@ -31,17 +32,17 @@ func.func @"ercc kernel"(%x: tensor<5x3xf32>, %z: tensor<2x12xf32>) -> (tensor<5
   %ys, %hT = rnn.scan reverse %x init(%h0) {{sched.loop = #sched.loop<ii = 2, unroll = 1>}} : (tensor<5x3xf32>, tensor<4xf32>) -> (tensor<5x4xf32>, tensor<4xf32>) {{
   ^bb0(%xt: tensor<3xf32>, %h: tensor<4xf32>):
     %a = rnn.matvec %w, %xt {{sched.loop = #sched.loop<ii = 1, unroll = 4>}} : (tensor<4x3xf32>, tensor<3xf32>) -> tensor<4xf32>
-    %s = rnn.add %a, %h : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
-    %t = rnn.activation <hard_sigmoid, 0.2, 0.5> %s : tensor<4xf32> -> tensor<4xf32>
+    %s = rnn.add %a, %h {{sched.loop = #sched.loop<ii = 1, unroll = 1>}} : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
+    %t = rnn.activation <hard_sigmoid, 0.2, 0.5> %s {{sched.loop = #sched.loop<ii = 1, unroll = 1>}} : tensor<4xf32> -> tensor<4xf32>
     rnn.yield %t : tensor<4xf32>
   }}
   %flat = rnn.reshape %z : tensor<2x12xf32> -> tensor<24xf32>
-  %x12 = rnn.slice %flat offsets [0] strides [2] : tensor<24xf32> -> tensor<12xf32>
-  %xf = circ.rfft %x12 : tensor<12xf32> -> !circ.spectrum<3, 4, f32>
-  %yf = circ.freq_mac %f, %xf : !circ.fbc<8x12, 4, f32>, !circ.spectrum<3, 4, f32> -> !circ.spectrum<2, 4, f32>
-  %y8 = circ.irfft %yf : !circ.spectrum<2, 4, f32> -> tensor<8xf32>
-  %sm = rnn.softmax %y8 {{axis = 0 : i64}} : tensor<8xf32> -> tensor<8xf32>
-  %tz = rnn.transpose %z perm [1, 0] : tensor<2x12xf32> -> tensor<12x2xf32>
+  %x12 = rnn.slice %flat offsets [0] strides [2] {{sched.loop = #sched.loop<ii = 1, unroll = 1>}} : tensor<24xf32> -> tensor<12xf32>
+  %xf = circ.rfft %x12 {{sched.loop = #sched.loop<ii = 1, unroll = 1>}} : tensor<12xf32> -> !circ.spectrum<3, 4, f32>
+  %yf = circ.freq_mac %f, %xf {{sched.loop = #sched.loop<ii = 1, unroll = 1>}} : !circ.fbc<8x12, 4, f32>, !circ.spectrum<3, 4, f32> -> !circ.spectrum<2, 4, f32>
+  %y8 = circ.irfft %yf {{sched.loop = #sched.loop<ii = 1, unroll = 1>}} : !circ.spectrum<2, 4, f32> -> tensor<8xf32>
+  %sm = rnn.softmax %y8 {{axis = 0 : i64, sched.loop = #sched.loop<ii = 1, unroll = 1>}} : tensor<8xf32> -> tensor<8xf32>
+  %tz = rnn.transpose %z perm [1, 0] {{sched.loop = #sched.loop<ii = 1, unroll = 1>}} : tensor<2x12xf32> -> tensor<12x2xf32>
   func.return %ys, %sm, %tz : tensor<5x4xf32>, tensor<8xf32>, tensor<12x2xf32>
 }}"""
 
@@ -127,7 +128,10 @@ def test_pragmas(source):
     assert top.count("#pragma HLS pipeline II=2") == 3
     # The frequency-domain MAC engine's flattened (block row, column group) loop is always pipelined.
     assert re.search(r"freq_mac\d+_rb: for .*?\n\s*#pragma HLS pipeline II=1\n", top)
-    assert top.count("#pragma HLS pipeline") == 5 and top.count("#pragma HLS unroll") == 1
+    # Every other loop's schedule (II 1): the add, the activation, the slice, the two FFTs, the
+    # softmax's three passes, the transpose.
+    assert top.count("#pragma HLS pipeline II=1") == 2 + 9
+    assert top.count("#pragma HLS pipeline") == 14 and top.count("#pragma HLS unroll") == 1
 
 
 def test_literals_round_trip():

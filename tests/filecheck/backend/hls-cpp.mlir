@@ -3,11 +3,11 @@
 func.func @ercc_kernel(%x: tensor<3x4xf32>) -> tensor<3x4xf32> attributes {ercc.input_names = ["x"], ercc.output_names = ["y"]} {
   %w = arith.constant {sched.partition = #sched.partition<cyclic, 4>} dense<[[1.0, 2.0, 3.0, 4.0], [0.5, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 1.0]]> : tensor<4x4xf32>
   %h0 = arith.constant dense<0.0> : tensor<4xf32>
-  %ys, %hT = rnn.scan %x init(%h0) : (tensor<3x4xf32>, tensor<4xf32>) -> (tensor<3x4xf32>, tensor<4xf32>) {
+  %ys, %hT = rnn.scan %x init(%h0) {sched.loop = #sched.loop<ii = 1, unroll = 1>} : (tensor<3x4xf32>, tensor<4xf32>) -> (tensor<3x4xf32>, tensor<4xf32>) {
   ^bb0(%xt: tensor<4xf32>, %h: tensor<4xf32>):
     %m = rnn.matvec %w, %xt {sched.loop = #sched.loop<ii = 1, unroll = 2>} : (tensor<4x4xf32>, tensor<4xf32>) -> tensor<4xf32>
     %a = rnn.add %m, %h {sched.loop = #sched.loop<ii = 1, unroll = 1>} : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
-    %t = rnn.activation <tanh> %a : tensor<4xf32> -> tensor<4xf32>
+    %t = rnn.activation <tanh> %a {sched.loop = #sched.loop<ii = 1, unroll = 1>} : tensor<4xf32> -> tensor<4xf32>
     rnn.yield %t : tensor<4xf32>
   }
   func.return %ys : tensor<3x4xf32>
@@ -25,9 +25,12 @@ func.func @ercc_kernel(%x: tensor<3x4xf32>) -> tensor<3x4xf32> attributes {ercc.
 // CHECK-NEXT:    #pragma HLS INTERFACE ap_memory port=y
 // CHECK-NEXT:    #pragma HLS INTERFACE ap_ctrl_hs port=return
 // CHECK-NEXT:    #pragma HLS array_partition variable=c_w cyclic factor=4 dim=1
-// The recurrence: states initialised once, a time loop with a static bound.
+// The recurrence: states initialised once, a time loop with a static bound,
+// not pipelined (only its per-step copy loops are).
 // CHECK:         scan{{[0-9]+}}_t: for (int t = 0; t < 3; t++) {
-// CHECK-NOT:       #pragma HLS pipeline
+// CHECK-NEXT:      data_t v_xt[4];
+// CHECK-NEXT:      scan{{[0-9]+}}_i0_1: for (int i0 = 0; i0 < 4; i0++) {
+// CHECK-NEXT:        #pragma HLS pipeline II=1
 // The pipeline goes on the innermost loop, partially unrolled (pipelining an
 // outer loop would fully unroll the inner one whatever the factor).
 // CHECK:           matvec{{[0-9]+}}_r: for (int r = 0; r < 4; r++) {

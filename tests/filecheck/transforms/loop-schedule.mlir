@@ -20,10 +20,11 @@ func.func @cell(%x: tensor<3x6xf32>) -> tensor<3x4xf32> {
 
 // Reductions unroll their inner loop (6 columns, capped at 8; 2 block
 // columns) and partition the constant they read by the same factor;
-// elementwise ops and FFTs are pipelined; the recurrence is not.
+// every other loop op (elementwise ops, FFTs, the scan's per-step copies) gets
+// ii = 1, unroll = 1, so the module decides every loop; the recurrence is not pipelined.
 // CHECK:       %w = arith.constant {sched.partition = #sched.partition<cyclic, 6>}
 // CHECK-NEXT:  %wf = circ.freq_const {sched.partition = #sched.partition<cyclic, 2>}
-// CHECK:       rnn.scan %x init(%h0) : (
+// CHECK:       rnn.scan %x init(%h0) {sched.loop = #sched.loop<ii = 1, unroll = 1>} : (
 // CHECK:         rnn.matvec %w, %xt {sched.loop = #sched.loop<ii = 1, unroll = 6>}
 // CHECK-NEXT:    circ.rfft %xt {sched.loop = #sched.loop<ii = 1, unroll = 1>}
 // CHECK-NEXT:    circ.freq_mac %wf, %s {sched.loop = #sched.loop<ii = 1, unroll = 2>}
