@@ -38,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-drop", type=float, default=0.01,
                    help="allowed validation accuracy drop from dense, as a fraction (0.01 = 1 point);"
                    " for a loss, its relative increase (default 0.01)")
+    p.add_argument("--noise-margin", type=float, default=1.0, metavar="Z",
+                   help="a trained config meets --max-drop when its validation drop plus Z paired standard errors"
+                   " does (default 1; 0: the plain limit); docs/explore.md")
     p.add_argument("--trials", type=int, default=64,
                    help="screening trials: the whole grid when it is no larger, else NSGA-II samples (default 64)")
     p.add_argument("--jobs", type=int, default=1, help="trials in parallel, one torch thread each (default 1)")
@@ -87,7 +90,7 @@ def explore_command(argv: Sequence[str]) -> int:
     args = build_parser().parse_args(list(argv))
     result = explore(
         args.model, args.data, out=args.output, val=args.val, device=args.device, clock_mhz=args.clock_mhz,
-        max_drop=args.max_drop, trials=args.trials, jobs=args.jobs, ray=args.ray, seed=args.seed,
+        max_drop=args.max_drop, noise_margin=args.noise_margin, trials=args.trials, jobs=args.jobs, ray=args.ray, seed=args.seed,
         project=args.project, block_sizes=args.block_sizes, weight_bits=args.weight_bits, act_bits=args.act_bits,
         dsp_fractions=args.dsp_fraction, layers=_layer_pins(args.config), labels_key=args.labels_key,
         cache=args.cache, screen=not args.no_screen, quiet=args.quiet or not sys.stderr.isatty())
@@ -95,7 +98,8 @@ def explore_command(argv: Sequence[str]) -> int:
     console.print(result.table())
     s = result.summary
     console.print(
-        f"chosen {result.best['label']}: val {s['metric']} {result.best['value']:.4f} (dense {s['dense_value']:.4f});"
+        f"chosen {result.best['label']}: val {s['metric']} {result.best['value']:.4f} (dense {s['dense_value']:.4f},"
+        f" drop {result.best['drop']:.4f} ± {result.best['drop_se']:.4f});"
         f" {s['full_admm_configs']} configs fully trained with {s['trainings_run']['full']} full ADMM trainings"
         f" ({s['trainings_cached']['full']} from the cache) for a grid of {s['grid_size']} configs"
         f" ({s['block_size_assignments']} block-size assignments); {s['seconds']:.1f} s -> {args.output}")

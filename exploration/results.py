@@ -1,7 +1,8 @@
 """The results of an exploration: every trial, the Pareto set, the chosen config, the table and the plot.
 
 The Pareto set is E-RNN's Phase I read as a multi-objective problem: among the
-fully trained configs that meet the accuracy drop and fit the device, those
+fully trained configs that meet the accuracy drop (by the noise margin of
+`acceptance`) and fit the device, those
 that no other such config beats on frames/s, weight bytes and DSPs at once
 (accuracy is the constraint, not an objective). The chosen config is the
 Pareto config with the most frames/s (then fewer weight bytes, fewer DSPs,
@@ -59,7 +60,7 @@ class ExploreResult:
 
         metric = self.dense["metric"]
         table = Table(title=title or "Pareto set (hardware figures are cost-model ESTIMATES)")
-        for name in ("config", f"val {metric}", "frames/s (est.)", "latency cycles (est.)", "DSP (est.)",
+        for name in ("config", f"val {metric}", "val drop ± se", "frames/s (est.)", "latency cycles (est.)", "DSP (est.)",
                      "BRAM18K (est.)", "LUT (est.)", "weight bytes (est.)", ""):
             table.add_column(name, justify="left" if name in ("config", "") else "right")
         rows = [(r, "chosen" if self.best is not None and r["label"] == self.best["label"] else "")
@@ -70,7 +71,8 @@ class ExploreResult:
             rows.append((dense, "dense"))
         for r, mark in rows:
             e = r["estimate"]
-            table.add_row(r["label"], f"{r['value']:.4f}", f"{e['throughput_fps']:,.0f}", f"{e['latency_cycles']:,}",
+            drop = f"{r['drop']:.4f} ± {r['drop_se']:.4f}" if "drop" in r else ""
+            table.add_row(r["label"], f"{r['value']:.4f}", drop, f"{e['throughput_fps']:,.0f}", f"{e['latency_cycles']:,}",
                           f"{e['dsp']:,}", f"{e['bram18k']:,}", f"{e['lut']:,}", f"{e['weight_bytes']:,}", mark)
         return table
 

@@ -26,8 +26,8 @@ import numpy as np
 import onnx
 
 from ercc.errors import ErccError
+from ercc.exploration import acceptance, screening
 from ercc.exploration import cache as cache_mod
-from ercc.exploration import screening
 from ercc.exploration import study as study_mod
 from ercc.exploration.results import ExploreResult, merit, pareto
 from ercc.exploration.screening import fits as _fits
@@ -103,6 +103,7 @@ def explore(
     device: str = "xcku060",
     clock_mhz: float = 200.0,
     max_drop: float = 0.01,
+    noise_margin: float = acceptance.NOISE_MARGIN,
     trials: int = 64,
     jobs: int = 1,
     ray: str | None = None,
@@ -120,6 +121,8 @@ def explore(
 ) -> ExploreResult:
     """Explore block sizes, bit widths and DSP fraction of `model` on `data`; write the run folder `out`.
 
+    A fully trained config meets the limit when its validation drop plus `noise_margin` paired standard
+    errors is within `max_drop` (`ercc.exploration.acceptance`; 0: the plain limit).
     `screen=False` trains every config fully (the reference the screening rule is measured against);
     `cache` shares a cache folder between run folders (default `out/cache`).
     """
@@ -132,6 +135,8 @@ def explore(
         raise ErccError(f"--clock-mhz must be in (0, 1000], got {clock_mhz}")
     if not 0 <= max_drop < 1:
         raise ErccError(f"--max-drop must be in [0, 1) (accuracy as a fraction, or a relative loss), got {max_drop}")
+    if not 0 <= noise_margin <= 10:
+        raise ErccError(f"--noise-margin must be in [0, 10] standard errors, got {noise_margin}")
     if trials < 1 or jobs < 1:
         raise ErccError(f"--trials and --jobs must be >= 1, got {trials} and {jobs}")
     model_path, out = Path(model), Path(out)
@@ -165,6 +170,7 @@ def explore(
     bundle = Data(_npz_bytes(train_arrays), _npz_bytes(val_arrays), labels_key)
     try:
         dense = score(proto, bundle, None, "screen", device, clock_mhz)
+        dense_per_sample = dense.pop("per_sample")
     except Exception as e:  # noqa: BLE001 - onnxruntime's errors: the model cannot run on these arrays
         raise ErccError(f"the model cannot run on the data: {' '.join(str(e).split())[:200]}", file=str(data)) from None
     if not checked:
@@ -191,13 +197,17 @@ def explore(
         return cache_mod.key(model_bytes, data_key, list(config.block_sizes), budget, seed,
                              max_drop if budget == "full" else None)
 
+    def result_key(tk: str, config: Config, budget: str) -> str:
+        # a full result carries its paired drop (the per-sequence scores of before "paired" did not)
+        return cache_mod.key(tk, config.as_dict(), device, clock_mhz, *(("paired",) if budget == "full" else ()))
+
     def evaluate(configs: list[Config], budget: str) -> list[_Pending]:
         """Group configs by training; cached scores are ready, the rest go to the pool as one task per group."""
         pending: dict[int, _Pending] = {}
         groups: dict[str, list[int]] = {}
         for i, c in enumerate(configs):
             tk = train_key(c, budget)
-            rk = cache_mod.key(tk, c.as_dict(), device, clock_mhz)
+            rk = result_key(tk, c, budget)
             hit = cache.result(rk)
             if hit is not None:
                 pending[i] = _Pending(lambda hit=hit: {**hit, "cached": True})
@@ -226,7 +236,10 @@ def explore(
                                   "score": value if s["metric"] == "accuracy" else -value,
                                   "estimate": s["estimate"], "seconds": s["seconds"] + outcome.train_seconds,
                                   "train_key": tk}
-                        cache.put_result(cache_mod.key(tk, c.as_dict(), device, clock_mhz), result)
+                        if budget == "full":
+                            result["drop"], result["drop_se"] = acceptance.paired_drop(
+                                s["metric"], dense_per_sample, s["per_sample"])
+                        cache.put_result(result_key(tk, c, budget), result)
                         done[j] = {**result, "cached": False}
                 return done[i]
 
@@ -235,6 +248,9 @@ def explore(
         return [pending[i] for i in range(len(configs))]
 
     def accurate(result: dict) -> bool:
+        """A full result: its paired drop clears the limit by the noise margin; a screen: the plain limit."""
+        if "drop" in result:
+            return acceptance.meets(result["drop"], result["drop_se"], max_drop, noise_margin)
         return screening.meets(result["value"], dense["metric"], dense["value"], max_drop)
 
     def clear_miss(result: dict) -> bool:
@@ -288,7 +304,8 @@ def explore(
                     result = pending.result()
                     full_results.append(result)
                     study_mod.record_full(full_study, space, config, result)
-                    trials_out.append({**result, "status": "cached" if result.get("cached") else "trained"})
+                    trials_out.append({**result, "status": "cached" if result.get("cached") else "trained",
+                                       "meets": accurate(result)})
                     progress.advance(full_task)
                 ok = [f for f in full_results if _fits(f) and accurate(f)]
                 progress.update(full_task, best=min(ok, key=merit)["label"] if ok else "-")
@@ -302,6 +319,7 @@ def explore(
     seconds = time.perf_counter() - start
     summary = {
         "model": str(model_path), "device": device, "clock_mhz": clock_mhz, "max_drop": max_drop,
+        "noise_margin_se": noise_margin,
         "metric": dense["metric"], "dense_value": dense["value"],
         "threshold_value": _threshold(dense["metric"], dense["value"], max_drop),
         "space": space.describe(), "grid_size": space.size,
@@ -320,15 +338,20 @@ def explore(
     if best is None:
         closest = sorted(full_results or list(screen_results.values()),
                          key=lambda r: (bool(r["estimate"]["over_device"]), -r["score"]))[:3]
-        described = "; ".join(f"{r['label']}: val {r['metric']} {r['value']:.4f}"
+        described = "; ".join(f"{r['label']}: val {r['metric']} {r['value']:.4f}{_drop_text(r)}"
                               f"{', over ' + '/'.join(r['estimate']['over_device']) if r['estimate']['over_device'] else ''}"
                               for r in closest)
-        raise ErccError(f"no config meets --max-drop {max_drop:g} (dense val {dense['metric']} {dense['value']:.4f}) "
+        margin = f" by {noise_margin:g} standard errors (--noise-margin)" if noise_margin else ""
+        raise ErccError(f"no config meets --max-drop {max_drop:g}{margin} (dense val {dense['metric']} {dense['value']:.4f}) "
                         f"and fits {device}; the closest: {described or 'none'}")
     if not unchanged:  # a rerun that found the same results leaves best.* and the plot as they are
         _write_best(out, proto, model_bytes, best, cache, device, clock_mhz, val_arrays, project)
         result.plot(out / "pareto.png")
     return result
+
+
+def _drop_text(result: dict) -> str:
+    return f" (drop {result['drop']:.4f} ± {result['drop_se']:.4f})" if "drop" in result else ""
 
 
 def _same_results(path: Path, saved: dict) -> bool:

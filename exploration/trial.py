@@ -119,6 +119,9 @@ def score(model: onnx.ModelProto, data: Data, config: Config | None, budget: str
           clock_mhz: float) -> dict:
     """The validation metric: accuracy for integer labels, else the MSE (to targets, or to the dense model).
 
+    `per_sample` holds each validation sequence's share (correct or not; its squared error), so that
+    the exploration can judge a drop against its paired standard error (`screening.drop`).
+
     `config` None scores the float model as it is (the dense reference); budget "kernel" runs the
     fixed-point C simulation of the config's kernel.
     """
@@ -134,9 +137,13 @@ def score(model: onnx.ModelProto, data: Data, config: Config | None, budget: str
 
         out = _onnxruntime(export_compressed(model, config.compile_options(device, clock_mhz)), inputs)
     if labels is not None and labels.dtype.kind in "iu":
-        return {"metric": "accuracy", "value": float(np.mean(out.argmax(-1).reshape(labels.shape) == labels))}
+        correct = out.argmax(-1).reshape(labels.shape) == labels
+        return {"metric": "accuracy", "value": float(np.mean(correct)),
+                "per_sample": correct.reshape(len(labels), -1).mean(axis=1).tolist()}
     target = labels if labels is not None else _onnxruntime(model, inputs)
-    return {"metric": "loss", "value": float(np.mean((out.reshape(target.shape) - target) ** 2))}
+    errors = (out.reshape(target.shape) - target) ** 2
+    return {"metric": "loss", "value": float(np.mean(errors)),
+            "per_sample": errors.reshape(len(target), -1).mean(axis=1).tolist()}
 
 
 def _graph_inputs(model: onnx.ModelProto):

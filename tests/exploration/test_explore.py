@@ -24,6 +24,10 @@ def test_two_trial_grid_writes_the_run_folder_and_a_rerun_comes_from_the_cache(t
     assert all(t["estimate"]["estimate"] is True for t in first.trials)
     saved = json.loads((out / "trials.json").read_text())
     assert saved["best"] == first.best["label"] and len(saved["trials"]) == len(first.trials)
+    assert saved["summary"]["noise_margin_se"] == 1.0
+    for t in (t for t in saved["trials"] if t["phase"] == "full" and t["value"] is not None):
+        assert t["meets"] == (t["drop"] + t["drop_se"] <= 0.05 + 1e-12), t  # the paired drop, one s.e. of margin
+    assert saved["best"] in {t["label"] for t in saved["trials"] if t.get("meets")}
     # a rerun of the same exploration trains nothing: the study is complete and every score is cached
     again = explore(model, data, out=out, layers=pins, weight_bits=[16], max_drop=0.05)
     assert again.summary["trainings_run"] == {"screen": 0, "full": 0}
@@ -45,6 +49,7 @@ def test_two_trial_grid_writes_the_run_folder_and_a_rerun_comes_from_the_cache(t
     (["--block-sizes", "3"], "--block-sizes must be powers of two"),
     (["--weight-bits", "2"], "--weight-bits must be integers in [4, 24]"),
     (["--max-drop", "-0.1"], "--max-drop must be in [0, 1)"),
+    (["--noise-margin", "-1"], "--noise-margin must be in [0, 10] standard errors"),
     (["--clock-mhz", "0"], "--clock-mhz must be in (0, 1000]"),
     (["--trials", "0"], "--trials and --jobs must be >= 1"),
     (["--dsp-fraction", "1.5"], "--dsp-fraction values must be in (0, 1]"),
@@ -100,7 +105,8 @@ def test_nothing_meeting_the_limit_ends_with_exit_2_and_the_closest_configs(tiny
 
     def poor(model, data, config, *args):  # every compressed config misses the limit (one job: in this process)
         result = real(model, data, config, *args)
-        return result if config is None else {**result, "value": result["value"] - 0.5}
+        wrong = [0.0] * len(result["per_sample"])  # every validation sequence misclassified
+        return result if config is None else {**result, "value": 0.0, "per_sample": wrong}
 
     monkeypatch.setattr(trial, "score", poor)
     model, data = tiny_case
