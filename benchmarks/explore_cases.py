@@ -39,6 +39,7 @@ import onnxruntime as ort
 import torch
 from torch import nn
 
+from ercc.exploration.results import dominates
 from ercc.training.fsdd import load_fsdd, pad
 
 
@@ -289,7 +290,7 @@ def audit_lines(path: Path, data: Path, run: Path, work: Path, name: str, jobs: 
     dominated = {_assignment(t) for t in saved["trials"] if t["phase"] == "full" and "dominated" in t["status"]}
     pool = sorted({_assignment(t) for t in saved["trials"]} - trained - dominated)
     sample = [pool[i] for i in sorted(np.random.default_rng(0).permutation(len(pool))[:AUDIT_SAMPLE])]
-    rows, start = [], time.perf_counter()
+    rows, entering, start = [], [], time.perf_counter()
     for i, ks in enumerate(sample):
         pins = work / f"{name}-audit-{i}.json"
         pins.write_text(json.dumps({"layers": {n: {"block_sizes": [k]} for n, k in json.loads(ks).items()}}))
@@ -300,12 +301,15 @@ def audit_lines(path: Path, data: Path, run: Path, work: Path, name: str, jobs: 
                    "not a candidate")
         full = _full(json.loads((out / "trials.json").read_text())).values()
         rows.append((why, [(t["label"], t["value"], _meets(t, saved)) for t in full]))
+        pareto = [t for t in _full(saved).values() if t["label"] in saved["pareto"]]
+        entering += [t["label"] for t in full if _meets(t, saved) and not any(dominates(p, t) for p in pareto)]
     kept = [cells for _, cells in rows if any(ok for _, _, ok in cells)]
     described = "; ".join(", ".join(f"{label} {v:.4f}{'' if ok else ' (misses)'}" for label, v, ok in cells)
                           + f" [{why}]" for why, cells in rows)
     return [f"audit: {len(pool)} block-size assignments left untrained other than as dominated; full ADMM on a"
             f" seeded sample of {len(sample)} ({time.perf_counter() - start:.0f} s): {described or 'none'};"
-            f" a full ADMM brings {len(kept)} of {len(sample)} within the limit"]
+            f" a full ADMM brings {len(kept)} of {len(sample)} within the limit; configs of them that no config of"
+            f" the Pareto set dominates (the screening rule lost them): {', '.join(entering) or 'none'}"]
 
 
 def _meets(t: dict, saved: dict) -> bool:
