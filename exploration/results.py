@@ -119,9 +119,11 @@ class ExploreResult:
         ax.set_xlabel("frames/s (cost-model estimate)")
         ax.set_ylabel(f"validation {self.dense['metric']}")
         ax.set_title("ercc explore: marker area = weight bytes (estimate)")
-        for t in full:
+        # labels on the Pareto set only (the table has the rest), alternately above and below: the bit widths
+        # of one block-size assignment share a point, and neighbours on the front sit at nearly the same height
+        for i, t in enumerate(front):
             ax.annotate(t["label"].rsplit(" dsp", 1)[0], (t["estimate"]["throughput_fps"], t["value"]), fontsize=6,
-                        xytext=(4, 4), textcoords="offset points")
+                        xytext=(3, 6 if i % 2 == 0 else -11), textcoords="offset points", rotation=20)
         ax.legend(fontsize=7, loc="best", markerscale=0.5)
         fig.tight_layout()
         if path is not None:
