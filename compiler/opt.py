@@ -66,7 +66,7 @@ def _load_plugins(argv: list[str]) -> list[str]:
 
 
 def main() -> None:
-    from xdsl.utils.exceptions import PassFailedException
+    from xdsl.utils.exceptions import ParseError, PassFailedException, VerifyException
 
     args = _load_plugins(sys.argv[1:])
     try:
@@ -75,6 +75,10 @@ def main() -> None:
             " --load-pass-plugin FILE.py adds the ModulePass classes of a Python file)",
             args=args,
         ).run()
-    except (PassFailedException, ErccError) as e:  # a pass or the backend rejected its input: one line, exit 2
-        print(f"ercc-opt: error: {e}", file=sys.stderr)
+    except ParseError as e:  # xdsl-opt raises it unless --parsing-diagnostics: FILE:LINE:COL: reason, exit 2
+        where = e.span.get_location()
+        print(f"ercc-opt: error: {where.file}:{where.line}:{where.col}: {' '.join(e.msg.split())}", file=sys.stderr)
+        sys.exit(2)
+    except (PassFailedException, ErccError, VerifyException) as e:  # a pass, the verifier or the backend
+        print(f"ercc-opt: error: {' '.join(str(e).split())}", file=sys.stderr)  # rejected the input: one line
         sys.exit(2)
