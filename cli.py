@@ -76,6 +76,11 @@ def _add_compile_options(p: argparse.ArgumentParser) -> None:
         " --precision fixed choose ercc's formats for its dequantized weights",
     )
     g.add_argument(
+        "--quant-datapath", choices=("integer", "float"), default="integer",
+        help="a quantization-aware model (docs/quantized-models.md): compute its quantizers with integer codes,"
+        " rescales and tables (default), or emulate them in float32",
+    )
+    g.add_argument(
         "--seq-len", type=int, default=None, metavar="T",
         help="sequence length the kernel is built for; needed when the model's is dynamic",
     )

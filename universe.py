@@ -47,6 +47,7 @@ ERCC_UNIVERSE = Universe(
     all_dialects={"rnn": _rnn, "circ": _circ, "sched": _sched, "fix": _fix},
     all_passes={
         "lower-rnn-layers": _pass("lower_rnn_layers", "LowerRNNLayers"),
+        "integer-quantizers": _pass("integer_quantizers", "IntegerQuantizers"),
         "circulant-substitution": _pass("circulant_substitution", "CirculantSubstitution"),
         "fft-decompose": _pass("fft_decompose", "FFTDecompose"),
         "fuse-gate-macs": _pass("fuse_gate_macs", "FuseGateMacs"),

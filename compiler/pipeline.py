@@ -30,6 +30,7 @@ from ercc.passes.circulant_substitution import CirculantSubstitution
 from ercc.passes.fft_decompose import FFTDecompose
 from ercc.passes.fuse_gate_macs import FuseGateMacs
 from ercc.passes.hoist_input_path import HoistInputPath
+from ercc.passes.integer_quantizers import IntegerQuantizers
 from ercc.passes.lower_rnn_layers import LowerRNNLayers
 from ercc.passes.pe_schedule import PESchedule
 from ercc.passes.quantize import Quantize
@@ -37,6 +38,7 @@ from ercc.passes.quantize import Quantize
 PRECISIONS = ("fixed", "float")  # the first is the default: the 16-bit ap_fixed datapath hls4ml users expect
 FIXED_ONLY = ("weight_bits", "act_bits", "segments", "rounding", "overflow")  # options that --precision float rejects
 INTERFACES = ("array", "axis", "m_axi")  # how the top function talks to the chip (backends/hls/interface.py)
+QUANT_DATAPATHS = ("integer", "float")  # a quantized model's cells: integer codes and rescales, or float32 (docs/quantized-models.md)
 FIXED_BITS = (4, 24)  # --weight-bits / --act-bits range (outputs leave the kernel as exact float32)
 PWL_SEGMENTS = (4, 1024)  # --segments range (a power of two): activation-approximation's table size
 # Names the kernel's top function cannot take: C++ keywords, and the driver's main.
@@ -103,6 +105,7 @@ class CompileOptions:
     overflow: str = "AP_SAT"
     calib: str | None = None  # .npz of calibration inputs (like `ercc simulate --inputs`)
     requantize: bool = False  # a quantization-aware model: drop its quantizers (docs/quantized-models.md)
+    quant_datapath: str = "integer"  # a quantization-aware model's cells: integer codes, or float32 fake quantization
     layers: tuple[tuple[str, LayerOptions], ...] = ()  # per recurrent node, from a mapping {name: {option: value}}
     interface: str = "array"  # the top function's ports: array (ap_memory), axis (AXI streams), m_axi (Vitis kernel)
     batch: int = 1  # sequences one kernel call carries (axis/m_axi: a count port up to this; the report's batch)
@@ -155,6 +158,8 @@ class CompileOptions:
         n, (lo, hi) = self.segments, PWL_SEGMENTS
         if isinstance(n, bool) or not isinstance(n, int) or not lo <= n <= hi or not is_power_of_two(n):
             raise ErccError(f"--segments must be a power of two in [{lo}, {hi}], got {n}")
+        if self.quant_datapath not in QUANT_DATAPATHS:
+            raise ErccError(f"--quant-datapath must be one of {', '.join(QUANT_DATAPATHS)}, got '{self.quant_datapath}'")
         if self.interface not in INTERFACES:
             raise ErccError(f"--interface must be one of {', '.join(INTERFACES)}, got '{self.interface}'")
         if isinstance(self.batch, bool) or not isinstance(self.batch, int) or self.batch < 1:
@@ -202,6 +207,8 @@ def make_context() -> Context:
 def default_passes(options: CompileOptions) -> list[ModulePass]:
     """layers → cells → block-circulant → FFT → (fixed: PWL activations, quantize) → hoisted input paths → schedule."""
     passes: list[ModulePass] = [LowerRNNLayers()]
+    if options.precision == "float" and options.quant_datapath == "integer":
+        passes.append(IntegerQuantizers())  # a quantized model's cells (model_options): a no-op on others
     if options.max_block_size > 1:
         per_layer = ",".join(f"{n}={kw}" if kw == kr else f"{n}={kw}:{kr}"
                              for n, (kw, kr) in options.layer_block_sizes().items())

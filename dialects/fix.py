@@ -19,6 +19,8 @@ imaginary parts share the format). The arithmetic is
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 from xdsl.dialects.builtin import (
     BytesAttr,
@@ -306,7 +308,7 @@ class PWLOp(IRDLOperation):
 
 @irdl_op_definition
 class QuantOp(IRDLOperation):
-    """A quantizer of a quantization-aware model (Brevitas, QONNX `Quant`, ONNX Q/DQ), in float32.
+    """A quantizer of a quantization-aware model (Brevitas, QONNX `Quant`, ONNX Q/DQ).
 
     `fix.quant %x {scale = 0.0078125 : f64, zero_point = 0.0 : f64, bits = 8 : i64, signed, rounding = "ROUND"}`
     is y = (clamp(round(x / scale + zero_point), lo, hi) - zero_point) * scale
@@ -314,6 +316,11 @@ class QuantOp(IRDLOperation):
     shifted down by `offset` (an ONNX QuantizeLinear zero point):
     `ercc.numerics.quantizer` defines it. The model's own quantization
     points, kept as they are: nothing in ercc chooses them.
+
+    With a `!fix.fixed` result of `bits` bits (integer-quantizers' input
+    quantizer) the op yields the integer codes instead: the result's raw
+    integers are clamp(round(x / scale), lo, hi), computed in float32 the
+    same way (zero point and offset 0).
     """
 
     name = "fix.quant"
@@ -330,8 +337,10 @@ class QuantOp(IRDLOperation):
     irdl_options = (ParsePropInAttrDict(),)
     assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
 
-    def __init__(self, x, q: Quantizer):
-        super().__init__(operands=[x], result_types=[x.type], properties=dict(QuantOp.properties_of(q).data))
+    def __init__(self, x, q: Quantizer, result_type: Attribute | None = None):
+        """`result_type`: a tensor of `!fix.fixed` for the codes; by default x's f32 type."""
+        props = dict(QuantOp.properties_of(q).data)
+        super().__init__(operands=[x], result_types=[result_type or x.type], properties=props)
 
     @staticmethod
     def properties_of(q: Quantizer) -> DictionaryAttr:
@@ -358,13 +367,97 @@ class QuantOp(IRDLOperation):
         )
 
     def verify_(self) -> None:
-        if self.input.type != self.result.type:
-            raise VerifyException("fix.quant result must have its input's type")
         if not isinstance(self.input.type.get_element_type(), Float32Type):
             raise VerifyException(f"fix.quant works on f32 tensors, got {self.input.type}")
         problem = self.quantizer.problem()
         if problem:
             raise VerifyException(f"fix.quant: {problem}")
+        el = self.result.type.get_element_type()
+        if not isinstance(el, FixedType):
+            if self.input.type != self.result.type:
+                raise VerifyException("fix.quant result must have its input's type")
+            return
+        q = self.quantizer
+        if tuple(self.input.type.get_shape()) != tuple(self.result.type.get_shape()):
+            raise VerifyException("fix.quant result must have its input's shape")
+        if el.width.data != q.bits or el.signed != q.signed:
+            raise VerifyException(f"fix.quant to codes needs a {q.bits}-bit {'' if q.signed else 'un'}signed result, got {el}")
+        if q.offset:
+            raise VerifyException("fix.quant to codes needs offset 0")
+
+
+@irdl_op_definition
+class DequantOp(IRDLOperation):
+    """Integer codes back to float32: y = float32(x) * scale, with x's fixed-point value.
+
+    `fix.dequant %h {scale = 0.0123 : f64} : tensor<16x!fix.fixed<8, 8, AP_RND_CONV, AP_SAT>> -> tensor<16xf32>`:
+    a quantized value leaving the integer datapath (to a float head, or the
+    kernel's output), the same float32 product Brevitas computes.
+    """
+
+    name = "fix.dequant"
+    input = operand_def(TensorType)
+    result = result_def(TensorType)
+    scale = prop_def(FloatAttr)
+    traits = traits_def(Pure(), Elementwise(), ScheduledLoop())
+    irdl_options = (ParsePropInAttrDict(),)
+    assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
+
+    def __init__(self, x, scale: float):
+        t = x.type
+        super().__init__(operands=[x], result_types=[TensorType(Float32Type(), t.get_shape())],
+                         properties={"scale": FloatAttr(float(np.float32(scale)), Float64Type())})
+
+    def verify_(self) -> None:
+        if not isinstance(self.input.type.get_element_type(), FixedType):
+            raise VerifyException(f"fix.dequant needs a tensor of !fix.fixed, got {self.input.type}")
+        if not isinstance(self.result.type.get_element_type(), Float32Type):
+            raise VerifyException(f"fix.dequant produces f32, got {self.result.type}")
+        if tuple(self.input.type.get_shape()) != tuple(self.result.type.get_shape()):
+            raise VerifyException("fix.dequant result must have its input's shape")
+        s = self.scale.value.data
+        if not (np.isfinite(s) and s > 0):
+            raise VerifyException(f"fix.dequant: scale must be a positive finite number, got {s}")
+
+
+@irdl_op_definition
+class TableOp(IRDLOperation):
+    """A function of a narrow fixed-point value as a table: y = table[raw(x) - raw_min(x)].
+
+    `fix.table %x, %t : (tensor<16x!fix.fixed<8, 8>>, tensor<256x!fix.fixed<8, 8, unsigned>>) -> ...`
+    with one entry per raw value of x's element type (2^width entries), of the
+    result's element type. integer-quantizers builds σ/tanh between two
+    quantizers this way: the table holds the quantized activation of every
+    code, so the kernel needs no exp or divider on that path.
+    """
+
+    name = "fix.table"
+    input = operand_def(TensorType)
+    table = operand_def(TensorType)
+    result = result_def(TensorType)
+    traits = traits_def(Pure(), Elementwise(), ScheduledLoop())
+    assembly_format = "$input `,` $table attr-dict `:` `(` type($input) `,` type($table) `)` `->` type($result)"
+
+    MAX_INPUT_BITS: ClassVar[int] = 12  # 4096 entries: a BRAM18 of 4-bit entries, two of 8-bit ones
+
+    def __init__(self, x, table):
+        t = TensorType(table.type.get_element_type(), x.type.get_shape())
+        super().__init__(operands=[x, table], result_types=[t])
+
+    def verify_(self) -> None:
+        x_el, t_el = self.input.type.get_element_type(), self.table.type.get_element_type()
+        if not isinstance(x_el, FixedType) or not isinstance(t_el, FixedType):
+            raise VerifyException("fix.table needs !fix.fixed input and table")
+        width = x_el.width.data
+        if width > self.MAX_INPUT_BITS:
+            raise VerifyException(f"fix.table input is {width} bits wide; tables index at most {self.MAX_INPUT_BITS} bits")
+        if tuple(self.table.type.get_shape()) != (1 << width,):
+            raise VerifyException(
+                f"fix.table needs one entry per {width}-bit input value ({1 << width}), got shape "
+                f"{list(self.table.type.get_shape())}"
+            )
+        if self.result.type != TensorType(t_el, self.input.type.get_shape()):
+            raise VerifyException("fix.table result must have the input's shape and the table's element type")
 
 
 def quantizers_attr(quantizers: dict[str, Quantizer]) -> DictionaryAttr:
@@ -387,4 +480,4 @@ def quantizers_of(attr: Attribute | None) -> dict[str, Quantizer] | None:
     return out
 
 
-FIX = Dialect("fix", [ConstOp, PWLOp, QuantOp], [FixedType, QuantizationModeAttr, OverflowModeAttr])
+FIX = Dialect("fix", [ConstOp, PWLOp, QuantOp, DequantOp, TableOp], [FixedType, QuantizationModeAttr, OverflowModeAttr])

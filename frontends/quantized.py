@@ -38,6 +38,8 @@ CELL_QUANTIZERS = (
     "output", "cell_state", "input_acc", "forget_acc", "cell_acc", "output_acc",
     "input_sigmoid", "forget_sigmoid", "cell_tanh", "output_sigmoid", "hidden_state_tanh",
 )
+# The cell's weight and bias inputs 3..14 (Brevitas order ii, if, ic, io, hi, hf, hc, ho; biases i, f, c, o).
+CELL_WEIGHTS = tuple(f"{m}_{g}" for m in "WRB" for g in "ifco")
 _CELL_FLAGS = {"batch_first", "reverse_input", "cifg"}
 _QUANT_ATTRS = {"signed", "narrow", "rounding_mode"}
 
@@ -53,6 +55,7 @@ class QuantizedModel:
 
     layers: dict[str, dict[str, Quantizer]] = field(default_factory=dict)
     weights: list[str] = field(default_factory=list)
+    constants: dict[str, Quantizer] = field(default_factory=dict)  # folded Quant output → its per-tensor quantizer
 
     @property
     def quantized(self) -> bool:
@@ -221,6 +224,11 @@ def _fold_constant_quants(model: onnx.ModelProto, inits: dict, found: QuantizedM
         lo, hi = grid(bits, bool(attrs.get("signed", 1)), bool(attrs.get("narrow", 0)))
         rounding = _rounding(attrs.get("rounding_mode", b"ROUND"), node, file)
         value = fake_quant(x, scale, zp, lo, hi, rounding)
+        if scale.size == 1:
+            found.constants[node.output[0]] = Quantizer(
+                float(np.float32(scale.reshape(-1)[0])), 0.0, bits, bool(attrs.get("signed", 1)),
+                bool(attrs.get("narrow", 0)), rounding,
+            )
         g.initializer.append(numpy_helper.from_array(value, node.output[0]))
         inits[node.output[0]] = g.initializer[-1]
         found.weights.append(f"{node_label(node.name, node.op_type)} quantizes '{node.input[0]}' to {bits} bits")
@@ -356,6 +364,9 @@ def _cell_to_lstm(
     found.layers[name] = {
         role: _cell_quantizer(node, attrs, inits, role, i, file) for i, role in enumerate(CELL_QUANTIZERS)
     }
+    for role, weight in zip(CELL_WEIGHTS, node.input[3:15]):  # per-tensor weight quantizers: integer-quantizers
+        if weight in found.constants:
+            found.layers[name][role] = found.constants[weight]
     outs = [f"{name}/Y", f"{name}/Y_h", f"{name}/Y_c"]
     lstm = helper.make_node("LSTM", inputs, outs, name=name, hidden_size=H, layout=layout)
     # Y [T, 1, B, H] / [B, T, 1, H] → the cell's [T, B, H] / [B, T, H]; states [1, B, H] / [B, 1, H] → [B, H].

@@ -173,6 +173,10 @@ def loop_work(op: Operation) -> LoopWork | None:
             # Segment search (a comparator per breakpoint), then values[s] + slopes[s] * (x - breaks[s]).
             segments = rnn.shape_of(op.values)[0]
             return LoopWork(1, _numel(op), muls=1, adds=2, compares=segments + 1)
+        case fix.TableOp():
+            return LoopWork(1, _numel(op))  # one ROM read per element
+        case fix.QuantOp() | fix.DequantOp():
+            return LoopWork(1, _numel(op), muls=1, adds=2, transcendental=int(isinstance(op, fix.QuantOp)))
         case rnn.ActivationOp():
             kind = op.fn.activation
             calls = 1 if kind in _TRANSCENDENTAL else 0

@@ -8,6 +8,8 @@ from xdsl.interpreter import Interpreter, InterpreterFunctions, PythonValues, im
 from ercc.dialects import fix
 from ercc.errors import ErccError
 from ercc.interpreters.types import assign, scalar, store
+from ercc.numerics.fixed import to_float
+from ercc.numerics.integer_quant import codes
 from ercc.numerics.values import Fixed, broadcast, exact, less, shape, take, where
 
 
@@ -40,4 +42,18 @@ class FixFunctions(InterpreterFunctions):
     def run_quant(self, interpreter: Interpreter, op: fix.QuantOp, args: PythonValues) -> PythonValues:
         if isinstance(args[0], Fixed):
             raise ErccError("fix.quant works on f32 values only")
+        el = op.result.type.get_element_type()
+        if isinstance(el, fix.FixedType):  # the codes: raw integers of the result's format
+            return (Fixed(codes(args[0], op.quantizer), el.format),)
         return (op.quantizer(args[0]),)
+
+    @impl(fix.DequantOp)
+    def run_dequant(self, interpreter: Interpreter, op: fix.DequantOp, args: PythonValues) -> PythonValues:
+        """float32(value) * float32(scale)."""
+        x = args[0]
+        return ((to_float(x.raw, x.fmt).astype(np.float32) * np.float32(op.scale.value.data)).astype(np.float32),)
+
+    @impl(fix.TableOp)
+    def run_table(self, interpreter: Interpreter, op: fix.TableOp, args: PythonValues) -> PythonValues:
+        x, table = args
+        return (Fixed(table.raw[x.raw - x.fmt.raw_min], table.fmt),)

@@ -135,6 +135,16 @@ def _lstm_cell(
     return build
 
 
+def _tag_weights(d: _Direction, qs: dict[str, Quantizer]) -> None:
+    """Each gate's weight and bias constants carry the quantizer whose grid they lie on
+    (`ercc.quantizer`, roles W_i, R_i, B_i, ...: integer-quantizers reads them)."""
+    for g, gate in enumerate("iofc"):  # ONNX gate order
+        for m, values in (("W", d.W), ("R", d.R), ("B", d.bias)):
+            role = f"{m}_{gate}"
+            if role in qs and values[g] is not None:
+                values[g].owner.attributes["ercc.quantizer"] = QuantOp.properties_of(qs[role])
+
+
 # Quantizers on a layer's edges (ONNX Q/DQ around an LSTM): its input, and its outputs after the recurrence.
 _EDGE_QUANTIZERS = ("input", "Y", "Y_h", "Y_c")
 
@@ -222,6 +232,8 @@ class LowerLSTM(RewritePattern):
                 peep = [e.const(pi), e.const(po), e.const(pf)]
             init = [_state(e, op.initial_h, d, H), _state(e, op.initial_c, d, H)]
             brevitas = quantizers is not None and bool(set(quantizers) - set(_EDGE_QUANTIZERS))
+            if brevitas:
+                _tag_weights(weights, quantizers)
             cell = _quant_lstm_cell(weights, quantizers) if brevitas else _lstm_cell(op, weights, peep)
             scan = _scan(xs, init, reverse, cell, op.lengths)
             _keep_layer_name(op, scan)

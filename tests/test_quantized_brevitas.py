@@ -36,14 +36,21 @@ def brevitas_case(tmp_path_factory):
     return get
 
 
-def check_against_brevitas(case, bits: int, reference_sequences: int = 16) -> dict:
+def check_against_brevitas(case, bits: int, reference_sequences: int = 16, datapath: str = "integer") -> dict:
     """C simulation vs Brevitas (≤ 1 LSB of the output quantizer, same classes), reference == csim."""
     import ercc
 
-    compiled = ercc.compile(str(case.path))  # no precision option: the model's own quantizers
-    assert compiled.options.precision == "float"  # computed exactly in float32
+    compiled = ercc.compile(str(case.path), quant_datapath=datapath)  # no precision option: the model's own
+    assert compiled.options.precision == "float"  # quantizers (the float head stays float)
+    scans = [op for op in compiled.imported.module.walk() if op.name == "rnn.scan"]
+    if datapath == "integer":  # every layer's cell on integer codes: σ/tanh are tables, no exp in the kernel
+        assert scans and all("ercc.datapath" not in s.attributes for s in scans)
+        assert "std::exp" not in compiled.source and "std::tanh" not in compiled.source
+        assert compiled.source.count("std::nearbyint") == 1  # the input quantizer, once
     layers = compiled.imported.quantized.layers.values()
-    assert {q.bits for quantizers in layers for q in quantizers.values()} == {bits}  # all 11 + the input's
+    assert {q.bits for quantizers in layers for role, q in quantizers.items()
+            if not role.startswith("B_")} == {bits}  # all 11, the input's and the weights'
+    assert {q.bits for quantizers in layers for role, q in quantizers.items() if role.startswith("B_")} == {32}
     name = compiled.imported.inputs[0].name
     logits, last = compiled.predict({name: case.x_test}).values()
     out_q = list(compiled.imported.quantized.layers.values())[-1]["output"]
@@ -65,6 +72,11 @@ def check_against_brevitas(case, bits: int, reference_sequences: int = 16) -> di
 
 def test_8bit_batch_first_one_layer_matches_brevitas(brevitas_case):
     check_against_brevitas(brevitas_case(8, True, 1), 8)
+
+
+def test_float_datapath_matches_brevitas_too(brevitas_case):
+    """--quant-datapath float: the quantizers emulated in float32 (std::nearbyint at every one)."""
+    check_against_brevitas(brevitas_case(8, True, 1), 8, datapath="float")
 
 
 @pytest.mark.slow

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from ercc.backends.hls.printer_base import HLSPrinterBase, array_size
+from ercc.backends.hls.printer_base import HLSPrinterBase, array_size, element_type
 from ercc.dialects import fix, rnn
+from ercc.dialects.fix import FixedType
 from ercc.numerics.quantizer import ROUNDING_MODES
 
 
@@ -38,12 +39,39 @@ class FixPrinter(HLSPrinterBase):
         self._line("}")
 
     @HLSPrinterBase._emit.register
-    def _(self, op: fix.QuantOp) -> None:
+    def _(self, op: fix.QuantOp | fix.DequantOp) -> None:
         self._unary(op)
 
+    @HLSPrinterBase._emit.register
+    def _(self, op: fix.TableOp) -> None:
+        x, y = self._names[op.input], self._array(op.result)
+        with self._nest((array_size(op.result.type),)) as (i,):
+            self._table_element(op, f"{x}[{i}]", f"{y}[{i}]")
+
+    def _table_element(self, op: fix.TableOp, arg: str, dst: str) -> None:
+        """table[raw(x) - raw_min]: the input's raw bits (`.range()`, an ap_uint) offset by 2^(w-1) when signed."""
+        el = element_type(op.input.type)
+        width = el.width.data
+        index = f"ap_uint<{width}>(({arg}).range({width - 1}, 0))"
+        if el.signed:  # raw - raw_min = the raw bits with the sign bit flipped
+            index = f"({index} ^ ap_uint<{width}>({1 << (width - 1)}))"
+        self._line(f"{dst} = {self._names[op.table]}[{index}];")
+
+    def _dequant_element(self, op: fix.DequantOp, arg: str, dst: str) -> None:
+        """float32(value) * scale, as the reference (a code leaving the integer datapath)."""
+        self._line(f"{dst} = ({arg}).to_float() * {self._lit(op.scale.value.data, op.result)};")
+
     def _quant_element(self, op: fix.QuantOp, arg: str, dst: str) -> None:
-        """A model's quantizer in float32, in ercc.numerics.quantizer's order of operations."""
+        """A model's quantizer in float32, in ercc.numerics.quantizer's order of operations
+        (with a fixed-point result: the clamped code, times 2^-frac into the codes' format)."""
         q = op.quantizer
+        el = element_type(op.result.type)
+        if isinstance(el, FixedType):
+            s, lo, hi = (self._lit(v, op.input) for v in (q.scale, q.lo, q.hi))
+            self._line(f"const data_t v = {ROUNDING_MODES[q.rounding]}({arg} / {s});")
+            lsb = "" if el.format.frac == 0 else f" * {self._lit(2.0 ** -el.format.frac, op.input)}"
+            self._line(f"{dst} = {self.ctype(el)}(std::fmin(std::fmax(v, {lo}), {hi}){lsb});")
+            return
         s, z = self._lit(q.scale, op.result), self._lit(q.zero_point, op.result)
         lo, hi = self._lit(q.lo, op.result), self._lit(q.hi, op.result)
         self._line(f"const {self._ct(op.result)} v = {ROUNDING_MODES[q.rounding]}({arg} / {s} + {z});")

@@ -103,6 +103,10 @@ class RnnPrinter(HLSPrinterBase):
                 self._pwl_element(op, args[0], dst)
             case fix.QuantOp():
                 self._quant_element(op, args[0], dst)
+            case fix.DequantOp():
+                self._dequant_element(op, args[0], dst)
+            case fix.TableOp():
+                self._table_element(op, args[0], dst)
             case _:
                 raise ErccError(f"the hls-cpp backend cannot emit '{op.name}' element by element")
 
