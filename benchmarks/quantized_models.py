@@ -3,8 +3,9 @@
     nice -n 10 python benchmarks/quantized_models.py        (~10 min on the shared 2-core machine)
 
 Brevitas QuantLSTM classifiers (tests/brevitas_models.py: trained briefly on FSDD, exported to QONNX):
-C simulation vs Brevitas's own forward, in LSBs of the output quantizer, test accuracy of both,
-reference executor vs C simulation. Then the weight-only and onnxruntime forms against their oracles.
+C simulation (integer datapath, the default) vs Brevitas's own forward, in LSBs of the output quantizer,
+test accuracy of both, reference executor vs C simulation, and the cost model's estimates of the integer
+datapath beside the float32 emulation (`--quant-datapath float`) of the same model. Then the weight-only and onnxruntime forms against their oracles.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ VARIANTS = [(8, True, 1), (4, True, 1), (8, False, 1), (8, False, 2), (8, True, 
 def brevitas_row(root: Path, bits: int, batch_first: bool, layers: int) -> str:
     case = brevitas_models.build(root / f"q{bits}_{batch_first}_{layers}.onnx", bits=bits, batch_first=batch_first, layers=layers)
     compiled = ercc.compile(str(case.path), record_ir=False)  # no precision option: its own quantizers
+    emulated = ercc.compile(str(case.path), record_ir=False, quant_datapath="float")
+    scans = [op for op in compiled.imported.module.walk() if op.name == "rnn.scan"]
+    integer = sum("ercc.datapath" not in s.attributes for s in scans)
     name = compiled.imported.inputs[0].name
     logits, last = compiled.predict({name: case.x_test}).values()
     scale = list(compiled.imported.quantized.layers.values())[-1]["output"].scale
@@ -44,9 +48,12 @@ def brevitas_row(root: Path, bits: int, batch_first: bool, layers: int) -> str:
     acc_b = (case.logits.argmax(1) == case.labels).mean()
     acc_e = (logits.argmax(1) == case.labels).mean()
     layout = "batch first" if batch_first else "seq first"
+    e, f = compiled.estimate, emulated.estimate
     return (
-        f"| {bits} bit, {layout}, {layers} layer{'s' if layers > 1 else ''} | {lsb.max():.0f} LSB"
-        f" ({int((lsb > 0).sum())} of {lsb.size} values differ) | {acc_b:.3f} / {acc_e:.3f} | {mismatches} mismatches |"
+        f"| {bits} bit, {layout}, {layers} layer{'s' if layers > 1 else ''} | {integer} of {len(scans)} |"
+        f" {lsb.max():.0f} LSB ({int((lsb > 0).sum())} of {lsb.size} values differ) | {acc_b:.3f} / {acc_e:.3f}"
+        f" | {mismatches} mismatches | {e['dsp']} / {f['dsp']} | {e['lut']:,} / {f['lut']:,}"
+        f" | {e['throughput_fps']:,.0f} / {f['throughput_fps']:,.0f} | {e['weight_bytes']:,} / {f['weight_bytes']:,} |"
     )
 
 
@@ -95,8 +102,10 @@ def weight_only_rows(root: Path) -> list[str]:
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        print("| variant | max |csim - Brevitas| of the QuantLSTM output | test accuracy Brevitas / ercc | reference vs csim |")
-        print("|---|---|---|---|")
+        print("| variant | layers on integer codes | max |csim - Brevitas| of the QuantLSTM output"
+              " | test accuracy Brevitas / ercc | reference vs csim | DSP integer / float32 (estimate)"
+              " | LUT integer / float32 (estimate) | frames/s integer / float32 (estimate) | weight bytes integer / float32 |")
+        print("|---|---|---|---|---|---|---|---|---|")
         for bits, batch_first, layers in VARIANTS:
             print(brevitas_row(root, bits, batch_first, layers), flush=True)
         print()

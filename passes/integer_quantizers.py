@@ -226,14 +226,17 @@ class _Cell:
             return self._quantize(xs.owner.input, xs.owner.quantizer)
         chain = []
         v = xs
-        while isinstance(v.owner, rnn.ReshapeOp):
+        while isinstance(v.owner, rnn.ReshapeOp | rnn.TransposeOp):  # moves values, whatever their type
             chain.append(v.owner)
             v = v.owner.input
         if not isinstance(v.owner, DequantOp):
             raise Unsupported("the layer's input has no quantizer")
         codes_value, sigma = v.owner.input, Fraction(v.owner.scale.value.data)
+        el = codes_value.type.get_element_type()
         for op in reversed(chain):
-            codes_value = self._emit(rnn.ReshapeOp(codes_value, op.result.type.get_shape()), outside=True)
+            moved = type(op).create(operands=[codes_value], result_types=[TensorType(el, op.result.type.get_shape())],
+                                    properties=dict(op.properties))
+            codes_value = self._emit(moved, outside=True)
         return _Code(codes_value, sigma, _fmt_bound(codes_value.type.get_element_type().format))
 
     def rewrite(self, rewriter: Rewriter) -> None:
