@@ -5,7 +5,8 @@
 Brevitas QuantLSTM classifiers (tests/brevitas_models.py: trained briefly on FSDD, exported to QONNX):
 C simulation (integer datapath, the default) vs Brevitas's own forward, in LSBs of the output quantizer,
 test accuracy of both, reference executor vs C simulation, and the cost model's estimates of the integer
-datapath beside the float32 emulation (`--quant-datapath float`) of the same model. Then the weight-only and onnxruntime forms against their oracles.
+datapath beside the float32 emulation (`--quant-datapath float`) of the same model.
+Then the weight-only and onnxruntime forms against their oracles.
 """
 
 from __future__ import annotations
@@ -25,11 +26,14 @@ import ercc  # noqa: E402
 from ercc.compiler.inputs import per_sequence, stack_outputs  # noqa: E402
 from ercc.interpreters.reference import ReferenceExecutor  # noqa: E402
 
-VARIANTS = [(8, True, 1), (4, True, 1), (8, False, 1), (8, False, 2), (8, True, 2), (4, False, 2), (4, True, 2)]
+VARIANTS = [(8, True, 1, "float"), (4, True, 1, "float"), (8, False, 1, "float"), (8, False, 2, "float"),
+            (8, True, 2, "float"), (4, False, 2, "float"), (4, True, 2, "float"),
+            (8, True, 1, "fixed_point"), (8, False, 2, "fixed_point")]
 
 
-def brevitas_row(root: Path, bits: int, batch_first: bool, layers: int) -> str:
-    case = brevitas_models.build(root / f"q{bits}_{batch_first}_{layers}.onnx", bits=bits, batch_first=batch_first, layers=layers)
+def brevitas_row(root: Path, bits: int, batch_first: bool, layers: int, quantizers: str) -> str:
+    case = brevitas_models.build(root / f"q{bits}_{batch_first}_{layers}_{quantizers}.onnx", bits=bits,
+                                 batch_first=batch_first, layers=layers, quantizers=quantizers)
     compiled = ercc.compile(str(case.path), record_ir=False)  # no precision option: its own quantizers
     emulated = ercc.compile(str(case.path), record_ir=False, quant_datapath="float")
     scans = [op for op in compiled.imported.module.walk() if op.name == "rnn.scan"]
@@ -50,7 +54,8 @@ def brevitas_row(root: Path, bits: int, batch_first: bool, layers: int) -> str:
     layout = "batch first" if batch_first else "seq first"
     e, f = compiled.estimate, emulated.estimate
     return (
-        f"| {bits} bit, {layout}, {layers} layer{'s' if layers > 1 else ''} | {integer} of {len(scans)} |"
+        f"| {bits} bit{', power-of-two scales' if quantizers == 'fixed_point' else ''}, {layout},"
+        f" {layers} layer{'s' if layers > 1 else ''} | {integer} of {len(scans)} |"
         f" {lsb.max():.0f} LSB ({int((lsb > 0).sum())} of {lsb.size} values differ) | {acc_b:.3f} / {acc_e:.3f}"
         f" | {mismatches} mismatches | {e['dsp']} / {f['dsp']} | {e['lut']:,} / {f['lut']:,}"
         f" | {e['throughput_fps']:,.0f} / {f['throughput_fps']:,.0f} | {e['weight_bytes']:,} / {f['weight_bytes']:,} |"
@@ -106,8 +111,8 @@ def main() -> None:
               " | test accuracy Brevitas / ercc | reference vs csim | DSP integer / float32 (estimate)"
               " | LUT integer / float32 (estimate) | frames/s integer / float32 (estimate) | weight bytes integer / float32 |")
         print("|---|---|---|---|---|---|---|---|---|")
-        for bits, batch_first, layers in VARIANTS:
-            print(brevitas_row(root, bits, batch_first, layers), flush=True)
+        for variant in VARIANTS:
+            print(brevitas_row(root, *variant), flush=True)
         print()
         print("| form | error | error |")
         print("|---|---|---|")

@@ -160,7 +160,7 @@ def _tail_op(op: Operation, block: Block, inverse: circ.IRFFTOp, size: int, insi
         return op.axis.value.data == 0 and all(v in inside and _vector(v, size) for v in op.inputs)
     if not op.has_trait(Elementwise) or not _vector(op.results[0], size):
         return False
-    data = [op.input] if isinstance(op, fix.PWLOp) else list(op.operands)
+    data = [op.input] if isinstance(op, fix.PWLOp | fix.TableOp) else list(op.operands)
     for value in data:
         if value in inside:
             continue
@@ -171,6 +171,8 @@ def _tail_op(op: Operation, block: Block, inverse: circ.IRFFTOp, size: int, insi
             return False  # computed in the step, but not by the tail (an FFT or the MAC)
     if isinstance(op, fix.PWLOp):
         return all(t.owner.parent_block() is not block for t in (op.breaks, op.values, op.slopes))
+    if isinstance(op, fix.TableOp):
+        return op.table.owner.parent_block() is not block
     return True
 
 

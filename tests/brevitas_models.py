@@ -42,8 +42,19 @@ def fsdd(batch_first: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndar
     return xa, y_train[:TRAIN], xb, y_test[:TEST]
 
 
-def build(path: Path, *, bits: int = 8, batch_first: bool = True, layers: int = 1, epochs: int = 2) -> BrevitasCase:
-    """Train a QuantLSTM classifier for a few epochs (seeded), export it to QONNX, keep its outputs."""
+# Brevitas's power-of-two-scale quantizers (`quantizers="fixed_point"`): every scale 2^k.
+FIXED_POINT = {
+    "weight_quant": "Int8WeightPerTensorFixedPoint", "io_quant": "Int8ActPerTensorFixedPoint",
+    "gate_acc_quant": "Int8ActPerTensorFixedPoint", "sigmoid_quant": "Uint8ActPerTensorFixedPoint",
+    "tanh_quant": "Int8ActPerTensorFixedPoint", "cell_state_quant": "Int8ActPerTensorFixedPoint",
+}
+
+
+def build(path: Path, *, bits: int = 8, batch_first: bool = True, layers: int = 1, epochs: int = 2,
+          quantizers: str = "float") -> BrevitasCase:
+    """Train a QuantLSTM classifier for a few epochs (seeded), export it to QONNX, keep its outputs.
+
+    `quantizers`: "float" (Brevitas's defaults: learned float scales) or "fixed_point" (FIXED_POINT)."""
     import torch
     from brevitas.export import export_qonnx
     from brevitas.nn import QuantLSTM
@@ -54,6 +65,10 @@ def build(path: Path, *, bits: int = 8, batch_first: bool = True, layers: int = 
     widths = {} if bits == 8 else {
         f"{q}_bit_width": bits for q in ("weight", "io", "gate_acc", "sigmoid", "tanh", "cell_state")
     }
+    if quantizers == "fixed_point":
+        import brevitas.quant
+
+        widths.update({k: getattr(brevitas.quant, v) for k, v in FIXED_POINT.items()})
 
     class Classifier(torch.nn.Module):
         def __init__(self):

@@ -26,11 +26,12 @@ def brevitas_case(tmp_path_factory):
     root = tmp_path_factory.mktemp("brevitas")
     cache = {}
 
-    def get(bits: int = 8, batch_first: bool = True, layers: int = 1):
-        key = (bits, batch_first, layers)
+    def get(bits: int = 8, batch_first: bool = True, layers: int = 1, quantizers: str = "float"):
+        key = (bits, batch_first, layers, quantizers)
         if key not in cache:
-            path = root / f"quant_lstm_{bits}b_{'bf' if batch_first else 'sf'}_{layers}l.onnx"
-            cache[key] = brevitas_models.build(path, bits=bits, batch_first=batch_first, layers=layers)
+            path = root / f"quant_lstm_{bits}b_{'bf' if batch_first else 'sf'}_{layers}l_{quantizers}.onnx"
+            cache[key] = brevitas_models.build(path, bits=bits, batch_first=batch_first, layers=layers,
+                                               quantizers=quantizers)
         return cache[key]
 
     return get
@@ -74,6 +75,18 @@ def test_8bit_batch_first_one_layer_matches_brevitas(brevitas_case):
     check_against_brevitas(brevitas_case(8, True, 1), 8)
 
 
+def test_power_of_two_quantizers_are_their_ap_fixed(brevitas_case):
+    """Brevitas's fixed-point quantizers (every scale 2^k): each becomes the ap_fixed it is, and every
+    rescale is a binary-point shift: no integer codes ap_fixed<8, 8>, no 27-bit multiplier."""
+    case = brevitas_case(8, True, 1, "fixed_point")
+    check_against_brevitas(case, 8)
+    import ercc
+
+    source = ercc.compile(str(case.path), record_ir=False).source
+    assert "ap_ufixed<8,0,AP_RND_CONV,AP_SAT>" in source  # the sigmoids: scale 2^-8
+    assert "ap_fixed<8,8," not in source and "ap_fixed<27," not in source
+
+
 def test_float_datapath_matches_brevitas_too(brevitas_case):
     """--quant-datapath float: the quantizers emulated in float32 (std::nearbyint at every one)."""
     check_against_brevitas(brevitas_case(8, True, 1), 8, datapath="float")
@@ -81,11 +94,12 @@ def test_float_datapath_matches_brevitas_too(brevitas_case):
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "bits, batch_first, layers",
-    [(4, True, 1), (8, False, 1), (8, False, 2), (8, True, 2), (4, False, 2), (4, True, 2)],
+    "bits, batch_first, layers, quantizers",
+    [(4, True, 1, "float"), (8, False, 1, "float"), (8, False, 2, "float"), (8, True, 2, "float"),
+     (4, False, 2, "float"), (4, True, 2, "float"), (8, False, 2, "fixed_point")],
 )
-def test_variants_match_brevitas(brevitas_case, bits, batch_first, layers):
-    check_against_brevitas(brevitas_case(bits, batch_first, layers), bits, reference_sequences=32)
+def test_variants_match_brevitas(brevitas_case, bits, batch_first, layers, quantizers):
+    check_against_brevitas(brevitas_case(bits, batch_first, layers, quantizers), bits, reference_sequences=32)
 
 
 def test_worked_example_make_csim(tmp_path, monkeypatch):

@@ -319,7 +319,7 @@ class RowPipelinePrinter:
                 offset = op.offsets.get_values()[0]
                 args = [f"{self._names[x]}[{self._row_at}{f'{offset} + ' if offset else ''}n]"]
             else:
-                args = [element(v) for v in ([op.input] if isinstance(op, fix.PWLOp) else op.operands)]
+                args = [element(v) for v in ([op.input] if isinstance(op, fix.PWLOp | fix.TableOp) else op.operands)]
             result = op.results[0]
             name = self._fresh(self._hint(result, "e_"))
             self._line(f"{self._ct(result)} {name};")
