@@ -460,6 +460,32 @@ class TableOp(IRDLOperation):
             raise VerifyException("fix.table result must have the input's shape and the table's element type")
 
 
+@irdl_op_definition
+class CastOp(IRDLOperation):
+    """A fixed-point value assigned to another fixed-point format: `dst = src` in ap_fixed
+    (the result type's rounding and overflow modes; exact when the result holds every value).
+
+    `fix.cast %x : tensor<16x!fix.fixed<16, 3>> -> tensor<16x!fix.fixed<8, 3, AP_RND_CONV, AP_SAT>>`
+    """
+
+    name = "fix.cast"
+    input = operand_def(TensorType)
+    result = result_def(TensorType)
+    traits = traits_def(Pure(), Elementwise(), ScheduledLoop())
+    assembly_format = "$input attr-dict `:` type($input) `->` type($result)"
+
+    def __init__(self, x, element: FixedType):
+        super().__init__(operands=[x], result_types=[TensorType(element, x.type.get_shape())])
+
+    def verify_(self) -> None:
+        if not isinstance(self.input.type.get_element_type(), FixedType) or not isinstance(
+            self.result.type.get_element_type(), FixedType
+        ):
+            raise VerifyException(f"fix.cast converts between !fix.fixed tensors, got {self.input.type} -> {self.result.type}")
+        if tuple(self.input.type.get_shape()) != tuple(self.result.type.get_shape()):
+            raise VerifyException("fix.cast result must have its input's shape")
+
+
 def quantizers_attr(quantizers: dict[str, Quantizer]) -> DictionaryAttr:
     """A layer's quantizers by role, as the `ercc.quantizers` attribute of its `rnn.lstm`
     (`lower-rnn-layers` reads it back with `quantizers_of`)."""
@@ -480,4 +506,4 @@ def quantizers_of(attr: Attribute | None) -> dict[str, Quantizer] | None:
     return out
 
 
-FIX = Dialect("fix", [ConstOp, PWLOp, QuantOp, DequantOp, TableOp], [FixedType, QuantizationModeAttr, OverflowModeAttr])
+FIX = Dialect("fix", [ConstOp, PWLOp, QuantOp, DequantOp, TableOp, CastOp], [FixedType, QuantizationModeAttr, OverflowModeAttr])

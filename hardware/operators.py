@@ -175,6 +175,8 @@ def loop_work(op: Operation) -> LoopWork | None:
             return LoopWork(1, _numel(op), muls=1, adds=2, compares=segments + 1)
         case fix.TableOp():
             return LoopWork(1, _numel(op))  # one ROM read per element
+        case fix.CastOp():
+            return LoopWork(1, _numel(op), adds=1)  # a rounding increment at most
         case fix.QuantOp() | fix.DequantOp():
             return LoopWork(1, _numel(op), muls=1, adds=2, transcendental=int(isinstance(op, fix.QuantOp)))
         case rnn.ActivationOp():

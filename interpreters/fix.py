@@ -53,6 +53,10 @@ class FixFunctions(InterpreterFunctions):
         x = args[0]
         return ((to_float(x.raw, x.fmt).astype(np.float32) * np.float32(op.scale.value.data)).astype(np.float32),)
 
+    @impl(fix.CastOp)
+    def run_cast(self, interpreter: Interpreter, op: fix.CastOp, args: PythonValues) -> PythonValues:
+        return (assign(args[0], op.result.type),)
+
     @impl(fix.TableOp)
     def run_table(self, interpreter: Interpreter, op: fix.TableOp, args: PythonValues) -> PythonValues:
         x, table = args

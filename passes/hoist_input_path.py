@@ -7,8 +7,11 @@ no recurrence. They move into an `rnn.map` placed before the scan, which
 computes them for every time step; the values the rest of the body reads
 become the scan's new per-step input (several are concatenated into one row
 and sliced back apart in the body). The same ops run on the same values in the
-same order, so results are bit for bit the same, in any number format. With
-sequence lengths the rows past the length are computed and never read.
+same order, so results are bit for bit the same, in any number format. Values
+of different fixed-point formats (the terms of a quantized cell's rescales) share
+the row in one format that holds each exactly (`fix.cast`), when only ops that
+read values, not bit patterns, use them. With sequence lengths the rows past the
+length are computed and never read.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from xdsl.rewriter import InsertPoint, Rewriter
 from xdsl.traits import ConstantLike, is_side_effect_free
 
 from ercc.dialects import rnn
+from ercc.dialects.fix import CastOp, FixedType
+from ercc.numerics.fixed import format_problem
 
 
 def _input_only_ops(scan: rnn.ScanOp) -> tuple[list[Operation], list[SSAValue]]:
@@ -57,6 +62,26 @@ def _outside(value: SSAValue, scan: rnn.ScanOp) -> bool:
     return True
 
 
+# Ops whose result depends only on their operands' values, not on their types: an operand widened
+# to a format that holds it exactly changes nothing (fix.table, which indexes by raw bits, is not one).
+_VALUE_OPS = (rnn.AddOp, rnn.SubOp, rnn.MulOp, rnn.MatVecOp, CastOp)
+
+
+def _common_format(boundary: list[SSAValue], moved: set[Operation]) -> FixedType | None:
+    """The fixed-point format holding every boundary value exactly (the integer datapath's terms of
+    different formats), when only value ops read them in the scan; else None."""
+    fmts = [v.type.get_element_type() for v in boundary]
+    if not all(isinstance(f, FixedType) for f in fmts):
+        return None
+    if any(not isinstance(u.operation, _VALUE_OPS) for v in boundary for u in v.uses if u.operation not in moved):
+        return None
+    int_bits = max(f.format.int_bits + (0 if f.signed else 1) for f in fmts)
+    frac = max(f.format.frac for f in fmts)
+    if int_bits + frac > 62 or format_problem(int_bits + frac, int_bits, "AP_TRN", "AP_WRAP"):
+        return None
+    return FixedType(int_bits + frac, int_bits)
+
+
 def _worth_hoisting(hoisted: list[Operation]) -> bool:
     """Something besides renames (reshape) moves out."""
     return any(not isinstance(op, rnn.ReshapeOp) for op in hoisted)
@@ -68,8 +93,11 @@ def hoist(scan: rnn.ScanOp) -> rnn.MapOp | None:
     if not _worth_hoisting(hoisted) or not boundary:
         return None
     elements = {v.type.get_element_type() for v in boundary}
+    common = None
     if len(boundary) > 1 and len(elements) > 1:
-        return None  # one concatenated row needs one element type
+        common = _common_format(boundary, set(hoisted))
+        if common is None:
+            return None  # one concatenated row needs one element type
     block = scan.body.block
     x = block.args[0]
     # The map body: clones of the hoisted ops on its own step argument.
@@ -78,6 +106,10 @@ def hoist(scan: rnn.ScanOp) -> rnn.MapOp | None:
     for op in hoisted:
         map_block.add_op(op.clone(value_mapper=mapping))
     rows = [mapping[v] for v in boundary]
+    if common is not None:  # exact: the common format holds every value of each
+        casts = [CastOp(r, common) if r.type.get_element_type() != common else None for r in rows]
+        map_block.add_ops([c for c in casts if c is not None])
+        rows = [r if c is None else c.result for r, c in zip(rows, casts)]
     sizes = [math.prod(rnn.shape_of(v)) for v in boundary]
     if len(rows) > 1:
         flat = []

@@ -40,7 +40,7 @@ from xdsl.transforms.dead_code_elimination import dce
 
 from ercc.dialects import rnn
 from ercc.dialects.constants import dense_values
-from ercc.dialects.fix import ConstOp, DequantOp, FixedType, QuantOp, TableOp, quantizers_of
+from ercc.dialects.fix import CastOp, ConstOp, DequantOp, FixedType, QuantOp, TableOp, quantizers_of
 from ercc.numerics.fixed import FixedFormat
 from ercc.numerics.integer_quant import (
     Term,
@@ -195,8 +195,9 @@ class _Cell:
         for (code, sign), (m, e) in zip(terms, plan.multipliers):
             m *= sign
             last = len(terms) == 1
-            if m == 1 and e == 0 and not last:
-                parts.append((code.value, code.bound))
+            if m == 1 and e == 0:
+                parts.append((self._emit(CastOp(code.value, FixedType.from_format(fmt))) if last else code.value,
+                              code.bound))
                 continue
             bound = code.bound * abs(m)
             p_fmt = fmt if last else exact_format(bound, code.fmt.frac + e)

@@ -39,7 +39,7 @@ class FixPrinter(HLSPrinterBase):
         self._line("}")
 
     @HLSPrinterBase._emit.register
-    def _(self, op: fix.QuantOp | fix.DequantOp) -> None:
+    def _(self, op: fix.QuantOp | fix.DequantOp | fix.CastOp) -> None:
         self._unary(op)
 
     @HLSPrinterBase._emit.register

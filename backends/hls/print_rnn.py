@@ -87,7 +87,7 @@ class RnnPrinter(HLSPrinterBase):
             case rnn.AddOp() | rnn.SubOp():
                 symbol = {rnn.AddOp: "+", rnn.SubOp: "-"}[type(op)]
                 self._line(f"{dst} = {args[0]} {symbol} {args[1]};")
-            case rnn.SliceOp() | rnn.ConcatOp():
+            case rnn.SliceOp() | rnn.ConcatOp() | fix.CastOp():
                 self._line(f"{dst} = {args[0]};")
             case rnn.ActivationOp() if isinstance(element_type(op.result.type), FixedType):
                 self._fixed_activation(op, args[0], dst)

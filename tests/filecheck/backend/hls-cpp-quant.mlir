@@ -10,8 +10,10 @@ func.func @ercc_kernel(%X: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) attr
 }
 
 // CHECK:      for (int i0 = 0; i0 < 4; i0++) {
+// CHECK-NEXT:   #pragma HLS pipeline II=1
 // CHECK-NEXT:   const data_t v = std::nearbyint(X[i0] / 0.0078125f + 0.0f);
 // CHECK-NEXT:   v_a[i0] = (std::fmin(std::fmax(v, -127.0f), 127.0f) - 0.0f) * 0.0078125f;
 // CHECK:      for (int i0 = 0; i0 < 4; i0++) {
+// CHECK-NEXT:   #pragma HLS pipeline II=1
 // CHECK-NEXT:   const data_t v = std::floor(X[i0] / 0.25f + 0.0f);
 // CHECK-NEXT:   v_b[i0] = (std::fmin(std::fmax(v, -3.0f), 12.0f) - 0.0f) * 0.25f;

@@ -92,3 +92,50 @@ func.func @nothing_to_hoist(%x: tensor<5x4xf32>) -> tensor<5x4xf32> {
 }
 // CHECK-NOT:  rnn.map
 // CHECK:      rnn.scan %x init(%h0)
+
+// The integer datapath's terms (a quantized cell): W·x of two gates in different exact formats share
+// the row in the format that holds both (fix.cast, exact), since only rnn.add reads them.
+// CHECK-LABEL: func.func @mixed_formats
+func.func @mixed_formats(%x: tensor<5x3x!fix.fixed<8, 8>>) -> tensor<5x4x!fix.fixed<8, 8, AP_RND_CONV, AP_SAT>> {
+  %w1 = fix.const dense<3> : tensor<4x3xi32> -> tensor<4x3x!fix.fixed<8, 8>>
+  %w2 = fix.const dense<5> : tensor<4x3xi32> -> tensor<4x3x!fix.fixed<8, 4>>
+  %h0 = fix.const dense<0> : tensor<4xi32> -> tensor<4x!fix.fixed<8, 8, AP_RND_CONV, AP_SAT>>
+  %ys, %hT = rnn.scan %x init(%h0) : (tensor<5x3x!fix.fixed<8, 8>>, tensor<4x!fix.fixed<8, 8, AP_RND_CONV, AP_SAT>>) -> (tensor<5x4x!fix.fixed<8, 8, AP_RND_CONV, AP_SAT>>, tensor<4x!fix.fixed<8, 8, AP_RND_CONV, AP_SAT>>) {
+  ^bb0(%xt: tensor<3x!fix.fixed<8, 8>>, %h: tensor<4x!fix.fixed<8, 8, AP_RND_CONV, AP_SAT>>):
+    %a = rnn.matvec %w1, %xt : (tensor<4x3x!fix.fixed<8, 8>>, tensor<3x!fix.fixed<8, 8>>) -> tensor<4x!fix.fixed<18, 18>>
+    %b = rnn.matvec %w2, %xt : (tensor<4x3x!fix.fixed<8, 4>>, tensor<3x!fix.fixed<8, 8>>) -> tensor<4x!fix.fixed<18, 14>>
+    %s = rnn.add %a, %h : (tensor<4x!fix.fixed<18, 18>>, tensor<4x!fix.fixed<8, 8, AP_RND_CONV, AP_SAT>>) -> tensor<4x!fix.fixed<20, 20>>
+    %t = rnn.add %s, %b : (tensor<4x!fix.fixed<20, 20>>, tensor<4x!fix.fixed<18, 14>>) -> tensor<4x!fix.fixed<8, 8, AP_RND_CONV, AP_SAT>>
+    rnn.yield %t : tensor<4x!fix.fixed<8, 8, AP_RND_CONV, AP_SAT>>
+  }
+  func.return %ys : tensor<5x4x!fix.fixed<8, 8, AP_RND_CONV, AP_SAT>>
+}
+// CHECK:      %[[ROWS:.*]] = rnn.map %x : tensor<5x3x!fix.fixed<8, 8>> -> (tensor<5x8x!fix.fixed<22, 18>>) {
+// CHECK:        %[[A:.*]] = rnn.matvec %w1
+// CHECK-NEXT:   %[[B:.*]] = rnn.matvec %w2
+// CHECK-NEXT:   %[[CA:.*]] = fix.cast %[[A]] : tensor<4x!fix.fixed<18, 18>> -> tensor<4x!fix.fixed<22, 18>>
+// CHECK-NEXT:   %[[CB:.*]] = fix.cast %[[B]] : tensor<4x!fix.fixed<18, 14>> -> tensor<4x!fix.fixed<22, 18>>
+// CHECK-NEXT:   rnn.concat %[[CA]], %[[CB]]
+// CHECK:      rnn.scan %[[ROWS]]
+// CHECK:        %s = rnn.add %{{.*}}, %h : (tensor<4x!fix.fixed<22, 18>>, tensor<4x!fix.fixed<8, 8, AP_RND_CONV, AP_SAT>>) -> tensor<4x!fix.fixed<20, 20>>
+
+// A value read by an op that is not arithmetic on values (here a concat with the state, which needs
+// one element type) cannot change format: nothing moves.
+// CHECK-LABEL: func.func @concat_reads_the_format
+func.func @concat_reads_the_format(%x: tensor<5x3x!fix.fixed<8, 8>>) -> tensor<5x8x!fix.fixed<8, 8>> {
+  %w1 = fix.const dense<3> : tensor<4x3xi32> -> tensor<4x3x!fix.fixed<8, 8>>
+  %w2 = fix.const dense<5> : tensor<4x3xi32> -> tensor<4x3x!fix.fixed<8, 4>>
+  %h0 = fix.const dense<0> : tensor<8xi32> -> tensor<8x!fix.fixed<8, 8>>
+  %ys, %hT = rnn.scan %x init(%h0) : (tensor<5x3x!fix.fixed<8, 8>>, tensor<8x!fix.fixed<8, 8>>) -> (tensor<5x8x!fix.fixed<8, 8>>, tensor<8x!fix.fixed<8, 8>>) {
+  ^bb0(%xt: tensor<3x!fix.fixed<8, 8>>, %h: tensor<8x!fix.fixed<8, 8>>):
+    %a = rnn.matvec %w1, %xt : (tensor<4x3x!fix.fixed<8, 8>>, tensor<3x!fix.fixed<8, 8>>) -> tensor<4x!fix.fixed<8, 8>>
+    %b = rnn.matvec %w2, %xt : (tensor<4x3x!fix.fixed<8, 4>>, tensor<3x!fix.fixed<8, 8>>) -> tensor<4x!fix.fixed<18, 14>>
+    %hs = rnn.slice %h offsets [0] strides [1] : tensor<8x!fix.fixed<8, 8>> -> tensor<4x!fix.fixed<8, 8>>
+    %t = rnn.add %hs, %b : (tensor<4x!fix.fixed<8, 8>>, tensor<4x!fix.fixed<18, 14>>) -> tensor<4x!fix.fixed<8, 8>>
+    %c = rnn.concat %a, %t {axis = 0 : i64} : (tensor<4x!fix.fixed<8, 8>>, tensor<4x!fix.fixed<8, 8>>) -> tensor<8x!fix.fixed<8, 8>>
+    rnn.yield %c : tensor<8x!fix.fixed<8, 8>>
+  }
+  func.return %ys : tensor<5x8x!fix.fixed<8, 8>>
+}
+// CHECK-NOT:  rnn.map
+// CHECK:      rnn.scan %x

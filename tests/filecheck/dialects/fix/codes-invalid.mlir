@@ -53,3 +53,11 @@ func.func @dequant_scale(%x: tensor<4x!fix.fixed<8, 8>>) -> tensor<4xf32> {
   func.return %y : tensor<4xf32>
 }
 // CHECK: fix.dequant: scale must be a positive finite number, got -0.5
+
+// -----
+
+func.func @cast_float(%x: tensor<4xf32>) -> tensor<4x!fix.fixed<8, 8>> {
+  %y = fix.cast %x : tensor<4xf32> -> tensor<4x!fix.fixed<8, 8>>
+  func.return %y : tensor<4x!fix.fixed<8, 8>>
+}
+// CHECK: fix.cast converts between !fix.fixed tensors, got tensor<4xf32> -> tensor<4x!fix.fixed<8, 8>>
