@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 
 from ercc import __version__
 from ercc.compiler import progress
-from ercc.compiler.pipeline import INTERFACES, PRECISIONS, CompileOptions
+from ercc.compiler.pipeline import INTERFACES, PRECISIONS, QUANT_DATAPATHS, CompileOptions
 from ercc.errors import EXIT_INTERNAL, EXIT_OK, EXIT_USER, ErccError
 
 
@@ -76,7 +76,7 @@ def _add_compile_options(p: argparse.ArgumentParser) -> None:
         " --precision fixed choose ercc's formats for its dequantized weights",
     )
     g.add_argument(
-        "--quant-datapath", choices=("integer", "float"), default="integer",
+        "--quant-datapath", choices=QUANT_DATAPATHS, default=QUANT_DATAPATHS[0],
         help="a quantization-aware model (docs/quantized-models.md): compute its quantizers with integer codes,"
         " rescales and tables (default), or emulate them in float32",
     )
