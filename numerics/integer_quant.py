@@ -139,12 +139,12 @@ def rescale_plan(terms: list[Term], out_sigma: float, what: str) -> Rescale:
     return Rescale(tuple(plan), int_bits, frac)
 
 
-def activation_table(kind: str, in_fmt: FixedFormat, in_sigma: float, out: Quantizer) -> np.ndarray:
-    """The output codes of σ or tanh for every raw value of in_fmt, in raw order from raw_min:
-    the input dequantized in float32 (value · σ, Brevitas's (q - 0) · s), the activation correctly
-    rounded to float32, then quantized by `out`."""
-    raw = np.arange(in_fmt.raw_min, in_fmt.raw_max + 1, dtype=np.int64)
-    v = (np.ldexp(raw.astype(np.float64), -in_fmt.frac).astype(np.float32) * np.float32(in_sigma)).astype(np.float64)
+def activation_codes(kind: str, raw: np.ndarray, in_fmt: FixedFormat, in_sigma: float, out: Quantizer) -> np.ndarray:
+    """The output codes of σ or tanh at the raw values `raw` of in_fmt: the input dequantized in
+    float32 (value · σ, Brevitas's (q - 0) · s), the activation correctly rounded to float32, then
+    quantized by `out`."""
+    v = (np.ldexp(np.asarray(raw, np.float64), -in_fmt.frac).astype(np.float32) * np.float32(in_sigma))
+    v = v.astype(np.float64)
     if kind == "sigmoid":
         a = 1.0 / (1.0 + np.exp(-v))
     elif kind == "tanh":
@@ -152,3 +152,34 @@ def activation_table(kind: str, in_fmt: FixedFormat, in_sigma: float, out: Quant
     else:
         raise Unsupported(f"activation '{kind}' between quantizers")
     return codes(a.astype(np.float32), out)
+
+
+def activation_table(kind: str, in_fmt: FixedFormat, in_sigma: float, out: Quantizer) -> np.ndarray:
+    """`activation_codes` of every raw value of in_fmt, in raw order from raw_min."""
+    raw = np.arange(in_fmt.raw_min, in_fmt.raw_max + 1, dtype=np.int64)
+    return activation_codes(kind, raw, in_fmt, in_sigma, out)
+
+
+def activation_steps(kind: str, in_fmt: FixedFormat, in_sigma: float, out: Quantizer) -> tuple[list[int], list[int]]:
+    """σ or tanh between a wide input quantizer and a narrow output one as a step function:
+    (thresholds, codes) with code[0] below thresholds[0] and code[j] from thresholds[j - 1] on.
+
+    Both activations are non-decreasing, and so is their quantized output: it changes at most
+    2^b_out - 1 times, at input codes found by bisection (no 2^b_in table).
+    """
+    lo, hi = in_fmt.raw_min, in_fmt.raw_max
+
+    def code(x: int) -> int:
+        return int(activation_codes(kind, np.array([x]), in_fmt, in_sigma, out)[0])
+
+    thresholds, values = [], [code(lo)]
+    x = lo
+    while values[-1] != code(hi):
+        a, b = x, hi  # the first raw value after a whose code exceeds values[-1]
+        while b - a > 1:
+            mid = (a + b) // 2
+            a, b = (mid, b) if code(mid) == values[-1] else (a, mid)
+        x = b
+        thresholds.append(x)
+        values.append(code(x))
+    return thresholds, values

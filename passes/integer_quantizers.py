@@ -32,7 +32,15 @@ from fractions import Fraction
 import numpy as np
 from xdsl.context import Context
 from xdsl.dialects import arith
-from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, DictionaryAttr, ModuleOp, StringAttr, TensorType
+from xdsl.dialects.builtin import (
+    DenseIntOrFPElementsAttr,
+    DictionaryAttr,
+    Float64Type,
+    FloatAttr,
+    ModuleOp,
+    StringAttr,
+    TensorType,
+)
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
@@ -40,11 +48,12 @@ from xdsl.transforms.dead_code_elimination import dce
 
 from ercc.dialects import rnn
 from ercc.dialects.constants import dense_values
-from ercc.dialects.fix import CastOp, ConstOp, DequantOp, FixedType, QuantOp, TableOp, quantizers_of
+from ercc.dialects.fix import CastOp, ConstOp, DequantOp, FixedType, PWLOp, QuantOp, TableOp, quantizers_of
 from ercc.numerics.fixed import FixedFormat
 from ercc.numerics.integer_quant import (
     Term,
     Unsupported,
+    activation_steps,
     activation_table,
     code_format,
     codes,
@@ -155,12 +164,34 @@ class _Cell:
     def _table(self, act: rnn.ActivationOp, q: Quantizer, fmt: FixedFormat, sigma: Fraction) -> _Code:
         a = self._code(act.input)
         if a.fmt.width > TableOp.MAX_INPUT_BITS:
-            raise Unsupported(f"a {a.fmt.width}-bit quantizer before {act.fn.kind.data}: the table would have "
-                              f"{1 << a.fmt.width} entries (at most {1 << TableOp.MAX_INPUT_BITS})")
+            return self._steps(act, a, q, fmt, sigma)
         raw = activation_table(act.fn.kind.data, a.fmt, float(a.sigma), q)
         table = self._const(raw, fmt)
         out = self._emit(TableOp(a.value, table))
         return _Code(out, sigma, int(np.max(np.abs(raw), initial=0)))
+
+    def _steps(self, act: rnn.ActivationOp, a: _Code, q: Quantizer, fmt: FixedFormat, sigma: Fraction) -> _Code:
+        """σ/tanh after a quantizer too wide for a table: the quantized activation as a step
+        function of the input code (`activation_steps`), a `fix.pwl` with zero slopes (exact)."""
+        thresholds, values = activation_steps(act.fn.kind.data, a.fmt, float(a.sigma), q)
+        if len(thresholds) > 1 << fmt.width:  # pragma: no cover - a monotone function of b-bit codes
+            raise Unsupported(f"{act.fn.kind.data}: more steps than output codes")
+        while len(thresholds) < 2:  # fix.pwl needs a segment: a constant one past the last step
+            thresholds.append(min(thresholds[-1] + 1, a.fmt.raw_max) if thresholds else a.fmt.raw_max)
+            values.append(values[-1])
+        in_el, out_el = FixedType.from_format(a.fmt), FixedType.from_format(fmt)
+        breaks = self._emit(ConstOp(np.array(thresholds), TensorType(in_el, [len(thresholds)])), outside=True)
+        segs = len(thresholds) - 1
+        vals = self._emit(ConstOp(np.array(values[1:-1]), TensorType(out_el, [segs])), outside=True)
+        zero_fmt = FixedFormat(2, 2)
+        slopes = self._emit(ConstOp(np.zeros(segs, np.int64), TensorType(FixedType.from_format(zero_fmt), [segs])),
+                            outside=True)
+        lsb = 2.0 ** -fmt.frac
+        out = self._emit(PWLOp.create(operands=[a.value, breaks, vals, slopes],
+                                      result_types=[TensorType(out_el, a.value.type.get_shape())],
+                                      properties={"below": FloatAttr(values[0] * lsb, Float64Type()),
+                                                  "above": FloatAttr(values[-1] * lsb, Float64Type())}))
+        return _Code(out, sigma, max(abs(v) for v in values))
 
     def _terms(self, value: SSAValue, sign: int) -> list[tuple[_Code, int]]:
         """The summands of a float sum feeding a quantizer, as integer codes (with their signs)."""

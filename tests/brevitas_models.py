@@ -51,10 +51,11 @@ FIXED_POINT = {
 
 
 def build(path: Path, *, bits: int = 8, batch_first: bool = True, layers: int = 1, epochs: int = 2,
-          quantizers: str = "float") -> BrevitasCase:
+          quantizers: str = "float", widths: dict[str, int] | None = None) -> BrevitasCase:
     """Train a QuantLSTM classifier for a few epochs (seeded), export it to QONNX, keep its outputs.
 
-    `quantizers`: "float" (Brevitas's defaults: learned float scales) or "fixed_point" (FIXED_POINT)."""
+    `quantizers`: "float" (Brevitas's defaults: learned float scales) or "fixed_point" (FIXED_POINT);
+    `widths`: bit widths of single quantizers (e.g. {"cell_state": 16}), over `bits`."""
     import torch
     from brevitas.export import export_qonnx
     from brevitas.nn import QuantLSTM
@@ -62,18 +63,19 @@ def build(path: Path, *, bits: int = 8, batch_first: bool = True, layers: int = 
     logging.getLogger("brevitas").setLevel(logging.ERROR)
     torch.manual_seed(0)
     torch.set_num_threads(1)
-    widths = {} if bits == 8 else {
+    kwargs = {} if bits == 8 else {
         f"{q}_bit_width": bits for q in ("weight", "io", "gate_acc", "sigmoid", "tanh", "cell_state")
     }
+    kwargs.update({f"{q}_bit_width": b for q, b in (widths or {}).items()})
     if quantizers == "fixed_point":
         import brevitas.quant
 
-        widths.update({k: getattr(brevitas.quant, v) for k, v in FIXED_POINT.items()})
+        kwargs.update({k: getattr(brevitas.quant, v) for k, v in FIXED_POINT.items()})
 
     class Classifier(torch.nn.Module):
         def __init__(self):
             super().__init__()
-            self.lstm = QuantLSTM(13, HIDDEN, num_layers=layers, batch_first=batch_first, **widths)
+            self.lstm = QuantLSTM(13, HIDDEN, num_layers=layers, batch_first=batch_first, **kwargs)
             self.head = torch.nn.Linear(HIDDEN, 10)
 
         def forward(self, x):

@@ -26,12 +26,13 @@ def brevitas_case(tmp_path_factory):
     root = tmp_path_factory.mktemp("brevitas")
     cache = {}
 
-    def get(bits: int = 8, batch_first: bool = True, layers: int = 1, quantizers: str = "float"):
-        key = (bits, batch_first, layers, quantizers)
+    def get(bits: int = 8, batch_first: bool = True, layers: int = 1, quantizers: str = "float", **widths):
+        key = (bits, batch_first, layers, quantizers, tuple(sorted(widths.items())))
         if key not in cache:
-            path = root / f"quant_lstm_{bits}b_{'bf' if batch_first else 'sf'}_{layers}l_{quantizers}.onnx"
+            tag = "".join(f"_{q}{b}" for q, b in sorted(widths.items()))
+            path = root / f"quant_lstm_{bits}b_{'bf' if batch_first else 'sf'}_{layers}l_{quantizers}{tag}.onnx"
             cache[key] = brevitas_models.build(path, bits=bits, batch_first=batch_first, layers=layers,
-                                               quantizers=quantizers)
+                                               quantizers=quantizers, widths=widths)
         return cache[key]
 
     return get
@@ -85,6 +86,25 @@ def test_power_of_two_quantizers_are_their_ap_fixed(brevitas_case):
     source = ercc.compile(str(case.path), record_ir=False).source
     assert "ap_ufixed<8,0,AP_RND_CONV,AP_SAT>" in source  # the sigmoids: scale 2^-8
     assert "ap_fixed<8,8," not in source and "ap_fixed<27," not in source
+
+
+def test_wide_quantizers_are_step_functions(brevitas_case):
+    """16-bit gate accumulators and cell state: σ/tanh after them would need 65536-entry tables;
+    the quantized activation is a step function of the code instead (fix.pwl, zero slopes), exact."""
+    import ercc
+
+    case = brevitas_case(8, True, 1, gate_acc=16, cell_state=16)
+    compiled = ercc.compile(str(case.path))
+    ir = str(compiled.imported.module)
+    assert ir.count("fix.pwl ") == 5 and "fix.table " not in ir  # the four gates' σ/tanh and tanh(c)
+    name = compiled.imported.inputs[0].name
+    _, last = compiled.predict({name: case.x_test[:64]}).values()
+    out_q = list(compiled.imported.quantized.layers.values())[-1]["output"]
+    assert np.abs(last - case.last[:64]).max() / out_q.scale <= 1.0 + 1e-6
+    x, specs = case.x_test[:8], compiled.imported.inputs
+    ref = ReferenceExecutor(compiled.imported.module).run_batch([per_sequence(s, x, 8) for s in specs])
+    ref = [stack_outputs(s, r) for s, r in zip(compiled.imported.outputs, ref)]
+    assert all(np.array_equal(r, c) for r, c in zip(ref, compiled.predict({name: x}).values()))
 
 
 def test_float_datapath_matches_brevitas_too(brevitas_case):

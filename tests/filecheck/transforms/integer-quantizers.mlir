@@ -146,7 +146,9 @@ func.func @no_input_quantizer(%x: tensor<3x1x1xf32>) -> tensor<3x1x1x2xf32> {
 
 // -----
 
-// A 16-bit accumulator before a sigmoid would need a 65536-entry table: float32 datapath.
+// A 16-bit accumulator before a sigmoid would need a 65536-entry table: the quantized sigmoid is a
+// step function of the code instead (it rises at codes -10 and 11: 0, then 1, then 2 in units of
+// the output scale 0.5), a fix.pwl with zero slopes, exact.
 func.func @wide_accumulator(%x: tensor<3x1x1xf32>) -> tensor<3x1x1x2xf32> {
   %w = arith.constant dense<0.25> : tensor<1x8x1xf32>
   %r = arith.constant dense<0.5> : tensor<1x8x2xf32>
@@ -182,4 +184,8 @@ func.func @wide_accumulator(%x: tensor<3x1x1xf32>) -> tensor<3x1x1x2xf32> {
 
 
 // CHECK-LABEL: func.func @wide_accumulator
-// CHECK:         rnn.scan {{.*}} {ercc.datapath = "float: a 16-bit quantizer before sigmoid: the table would have 65536 entries (at most 4096)"}
+// CHECK:         %[[BRK:.*]] = fix.const dense<[-10, 11]> : tensor<2xi32> -> tensor<2x!fix.fixed<16, 16, AP_RND_CONV, AP_SAT>>
+// CHECK-NEXT:    %[[VAL:.*]] = fix.const dense<1> : tensor<1xi32> -> tensor<1x!fix.fixed<8, 7, unsigned, AP_RND_CONV, AP_SAT>>
+// CHECK-NEXT:    %[[SLOPE:.*]] = fix.const dense<0> : tensor<1xi32> -> tensor<1x!fix.fixed<2, 2>>
+// CHECK:         rnn.scan %{{[0-9]+}} init
+// CHECK:           fix.pwl %{{.*}}, %[[BRK]], %[[VAL]], %[[SLOPE]] {below = 0.000000e+00 : f64, above = 1.000000e+00 : f64} : (tensor<2x!fix.fixed<16, 16, AP_RND_CONV, AP_SAT>>,
