@@ -28,12 +28,15 @@ from ercc.interpreters.reference import ReferenceExecutor  # noqa: E402
 
 VARIANTS = [(8, True, 1, "float"), (4, True, 1, "float"), (8, False, 1, "float"), (8, False, 2, "float"),
             (8, True, 2, "float"), (4, False, 2, "float"), (4, True, 2, "float"),
-            (8, True, 1, "fixed_point"), (8, False, 2, "fixed_point")]
+            (8, True, 1, "fixed_point"), (8, False, 2, "fixed_point"),
+            (8, True, 1, "float", {"gate_acc": 16, "cell_state": 16})]
 
 
-def brevitas_row(root: Path, bits: int, batch_first: bool, layers: int, quantizers: str) -> str:
-    case = brevitas_models.build(root / f"q{bits}_{batch_first}_{layers}_{quantizers}.onnx", bits=bits,
-                                 batch_first=batch_first, layers=layers, quantizers=quantizers)
+def brevitas_row(root: Path, bits: int, batch_first: bool, layers: int, quantizers: str,
+                 widths: dict[str, int] | None = None) -> str:
+    tag = "".join(f"_{q}{b}" for q, b in sorted((widths or {}).items()))
+    case = brevitas_models.build(root / f"q{bits}_{batch_first}_{layers}_{quantizers}{tag}.onnx", bits=bits,
+                                 batch_first=batch_first, layers=layers, quantizers=quantizers, widths=widths)
     compiled = ercc.compile(str(case.path), record_ir=False)  # no precision option: its own quantizers
     emulated = ercc.compile(str(case.path), record_ir=False, quant_datapath="float")
     scans = [op for op in compiled.imported.module.walk() if op.name == "rnn.scan"]
@@ -54,7 +57,8 @@ def brevitas_row(root: Path, bits: int, batch_first: bool, layers: int, quantize
     layout = "batch first" if batch_first else "seq first"
     e, f = compiled.estimate, emulated.estimate
     return (
-        f"| {bits} bit{', power-of-two scales' if quantizers == 'fixed_point' else ''}, {layout},"
+        f"| {bits} bit{', power-of-two scales' if quantizers == 'fixed_point' else ''}"
+        f"{', 16-bit accumulators and cell state' if widths else ''}, {layout},"
         f" {layers} layer{'s' if layers > 1 else ''} | {integer} of {len(scans)} |"
         f" {lsb.max():.0f} LSB ({int((lsb > 0).sum())} of {lsb.size} values differ) | {acc_b:.3f} / {acc_e:.3f}"
         f" | {mismatches} mismatches | {e['dsp']} / {f['dsp']} | {e['lut']:,} / {f['lut']:,}"
