@@ -29,7 +29,10 @@ from ercc.interpreters.reference import ReferenceExecutor  # noqa: E402
 VARIANTS = [(8, True, 1, "float"), (4, True, 1, "float"), (8, False, 1, "float"), (8, False, 2, "float"),
             (8, True, 2, "float"), (4, False, 2, "float"), (4, True, 2, "float"),
             (8, True, 1, "fixed_point"), (8, False, 2, "fixed_point"),
-            (8, True, 1, "float", {"gate_acc": 16, "cell_state": 16})]
+            (8, True, 1, "float", {"gate_acc": 16, "cell_state": 16}), (8, True, 1, "per_channel")]
+
+
+QUANTIZER_NAMES = {"float": "", "fixed_point": ", power-of-two scales", "per_channel": ", per-channel weight scales"}
 
 
 def brevitas_row(root: Path, bits: int, batch_first: bool, layers: int, quantizers: str,
@@ -57,7 +60,7 @@ def brevitas_row(root: Path, bits: int, batch_first: bool, layers: int, quantize
     layout = "batch first" if batch_first else "seq first"
     e, f = compiled.estimate, emulated.estimate
     return (
-        f"| {bits} bit{', power-of-two scales' if quantizers == 'fixed_point' else ''}"
+        f"| {bits} bit{QUANTIZER_NAMES[quantizers]}"
         f"{', 16-bit accumulators and cell state' if widths else ''}, {layout},"
         f" {layers} layer{'s' if layers > 1 else ''} | {integer} of {len(scans)} |"
         f" {lsb.max():.0f} LSB ({int((lsb > 0).sum())} of {lsb.size} values differ) | {acc_b:.3f} / {acc_e:.3f}"

@@ -356,6 +356,10 @@ class QuantOp(IRDLOperation):
             props["narrow"] = UnitAttr()
         if q.offset:
             props["offset"] = IntegerAttr(int(q.offset), i64)
+        if q.channel_scales is not None:
+            scales = np.asarray(q.channel_scales, dtype=np.float32)
+            props["channel_scales"] = DenseIntOrFPElementsAttr.from_list(TensorType(Float32Type(), scales.shape),
+                                                                         scales.tolist())
         return DictionaryAttr(props)
 
     @property
@@ -499,9 +503,11 @@ def quantizers_of(attr: Attribute | None) -> dict[str, Quantizer] | None:
     out = {}
     for role, props in attr.data.items():
         d = props.data
+        channel = d.get("channel_scales")
         out[role] = Quantizer(
             d["scale"].value.data, d["zero_point"].value.data, d["bits"].value.data,
             "signed" in d, "narrow" in d, d["rounding"].data, d["offset"].value.data if "offset" in d else 0,
+            None if channel is None else tuple(float(v) for v in channel.get_values()),
         )
     return out
 

@@ -224,11 +224,14 @@ def _fold_constant_quants(model: onnx.ModelProto, inits: dict, found: QuantizedM
         lo, hi = grid(bits, bool(attrs.get("signed", 1)), bool(attrs.get("narrow", 0)))
         rounding = _rounding(attrs.get("rounding_mode", b"ROUND"), node, file)
         value = fake_quant(x, scale, zp, lo, hi, rounding)
+        signed, narrow = bool(attrs.get("signed", 1)), bool(attrs.get("narrow", 0))
         if scale.size == 1:
             found.constants[node.output[0]] = Quantizer(
-                float(np.float32(scale.reshape(-1)[0])), 0.0, bits, bool(attrs.get("signed", 1)),
-                bool(attrs.get("narrow", 0)), rounding,
+                float(np.float32(scale.reshape(-1)[0])), 0.0, bits, signed, narrow, rounding,
             )
+        elif x.ndim >= 1 and scale.size == x.shape[0] and scale.reshape(-1).shape[0] == scale.shape[0]:
+            channel = tuple(float(v) for v in scale.astype(np.float32).reshape(-1))  # one per output row
+            found.constants[node.output[0]] = Quantizer(1.0, 0.0, bits, signed, narrow, rounding, 0, channel)
         g.initializer.append(numpy_helper.from_array(value, node.output[0]))
         inits[node.output[0]] = g.initializer[-1]
         found.weights.append(f"{node_label(node.name, node.op_type)} quantizes '{node.input[0]}' to {bits} bits")

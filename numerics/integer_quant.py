@@ -61,19 +61,33 @@ def code_format(q: Quantizer) -> tuple[FixedFormat, float]:
     if q.narrow and not q.signed:
         raise Unsupported("an unsigned narrow-range quantizer (no ap_fixed overflow mode clamps to 2^b - 2)")
     rnd, sat = ROUNDING_TO_AP[q.rounding], "AP_SAT_SYM" if q.narrow else "AP_SAT"
+    if q.channel_scales is not None:  # integers; σ per row (channel_sigma)
+        return FixedFormat(q.bits, q.bits, q.signed, rnd, sat), 1.0
     k = power_of_two(float(np.float32(q.scale)))
     if k is not None and format_problem(q.bits, q.bits + k, rnd, sat) is None:
         return FixedFormat(q.bits, q.bits + k, q.signed, rnd, sat), 1.0
     return FixedFormat(q.bits, q.bits, q.signed, rnd, sat), float(np.float32(q.scale))
 
 
+def scales(q: Quantizer, shape) -> np.ndarray:
+    """q's float32 scale broadcasting against a tensor of `shape` (per output row: channel_scales)."""
+    if q.channel_scales is None:
+        return np.float32(q.scale)
+    return np.asarray(q.channel_scales, dtype=np.float32).reshape(-1, *([1] * (len(shape) - 1)))
+
+
 def codes(x, q: Quantizer) -> np.ndarray:
     """clamp(round(x / scale), lo, hi) in float32, as int64 (the codes `fix.quant` yields)."""
     x = np.asarray(x, dtype=np.float32)
     y = {"ROUND": np.rint, "FLOOR": np.floor, "CEIL": np.ceil, "ROUND_TO_ZERO": np.trunc}[q.rounding](
-        x / np.float32(q.scale)
+        x / scales(q, x.shape)
     )
     return np.clip(y, np.float32(q.lo), np.float32(q.hi)).astype(np.int64)
+
+
+def channel_sigma(q: Quantizer) -> np.ndarray:
+    """σ per output row of a per-channel weight quantizer (exact Fractions of its float32 scales)."""
+    return np.array([Fraction(float(np.float32(v))) for v in q.channel_scales], dtype=object)
 
 
 def signed_bits(bound: int) -> int:
@@ -94,47 +108,63 @@ def exact_format(bound: int, frac: int, signed: bool = True) -> FixedFormat:
 
 @dataclass(frozen=True)
 class Term:
-    """One summand of a rescale: raw integers bounded by `bound`, `frac` fraction bits, σ per unit."""
+    """One summand of a rescale: raw integers bounded by `bound`, `frac` fraction bits, σ per unit
+    (a Fraction, or an object array of them along the output axis: per-channel weight scales)."""
 
     bound: int
     frac: int
-    sigma: Fraction
+    sigma: Fraction | np.ndarray
 
 
 @dataclass(frozen=True)
 class Rescale:
-    """m_t · 2^-e_t for each term; the exact sum has `int_bits` integer bits and `frac` fraction bits."""
+    """m_t · 2^-e_t for each term (m_t a tuple along the output axis for a per-channel term);
+    the exact sum has `int_bits` integer bits and `frac` fraction bits."""
 
-    multipliers: tuple[tuple[int, int], ...]
+    multipliers: tuple[tuple[int | tuple[int, ...], int], ...]
     int_bits: int
     frac: int
+
+
+def _multiplier(r, e: int) -> int | tuple[int, ...]:
+    if isinstance(r, np.ndarray):
+        return tuple(round(v * Fraction(2) ** e) for v in r)
+    return round(r * Fraction(2) ** e)
 
 
 def rescale_plan(terms: list[Term], out_sigma: float, what: str) -> Rescale:
     """Multipliers for value(out) ≈ Σ_t (σ_t / σ_out) · value(t).
 
     A power-of-two ratio is exact (m = 1). Other ratios get MULTIPLIER_BITS
-    significant bits; when the exact sum would exceed MAX_BITS, the terms with
+    significant bits (per-channel: the smallest ratio of the term does, the
+    others more); when the exact sum would exceed MAX_BITS, the terms with
     the most fraction bits lose theirs (they are the smallest).
     """
-    ratios = [t.sigma / Fraction(out_sigma) for t in terms]
-    plan: list[tuple[int, int]] = []
+    ratios = []
+    for t in terms:
+        r = t.sigma / Fraction(out_sigma)
+        if isinstance(r, np.ndarray) and all(v == r.flat[0] for v in r.flat):
+            r = r.flat[0]  # one scale after all
+        ratios.append(r)
+    plan: list[tuple[int | tuple[int, ...], int]] = []
     for r in ratios:
-        k = power_of_two(r)
+        k = None if isinstance(r, np.ndarray) else power_of_two(r)
         if k is not None:
             plan.append((1, -k))
         else:
-            e = MULTIPLIER_BITS - 1 - math.floor(math.log2(r))
-            plan.append((round(r * 2**e), e))
-    reach = sum(r * t.bound / Fraction(2) ** t.frac for r, t in zip(ratios, terms))
+            smallest = min(r.flat) if isinstance(r, np.ndarray) else r
+            e = MULTIPLIER_BITS - 1 - math.floor(math.log2(smallest))
+            plan.append((_multiplier(r, e), e))
+    biggest = [max(r.flat) if isinstance(r, np.ndarray) else r for r in ratios]
+    reach = sum(r * t.bound / Fraction(2) ** t.frac for r, t in zip(biggest, terms))
     int_bits = signed_bits(math.ceil(reach))
     frac = max(t.frac + e for t, (_, e) in zip(terms, plan))
     if int_bits + frac > MAX_BITS:
         frac = MAX_BITS - int_bits
-        plan = [(m, e) if t.frac + e <= frac else (round(r * Fraction(2) ** (frac - t.frac)), frac - t.frac)
+        plan = [(m, e) if t.frac + e <= frac else (_multiplier(r, frac - t.frac), frac - t.frac)
                 for r, t, (m, e) in zip(ratios, terms, plan)]
     for t, (m, _) in zip(terms, plan):
-        if signed_bits(t.bound * abs(m)) > MAX_BITS:
+        if signed_bits(t.bound * max(abs(v) for v in np.atleast_1d(np.asarray(m, dtype=object)))) > MAX_BITS:
             raise Unsupported(f"{what}: a product needs more than {MAX_BITS} bits")
     return Rescale(tuple(plan), int_bits, frac)
 

@@ -43,6 +43,7 @@ class Quantizer:
     narrow: bool
     rounding: str = "ROUND"
     offset: int = 0  # an ONNX QuantizeLinear zero point, added after rounding: shifts the grid down
+    channel_scales: tuple[float, ...] | None = None  # a weight's scale per output row (then `scale` is 1)
 
     def problem(self) -> str | None:
         """Why ercc cannot compile this quantizer, or None."""

@@ -55,10 +55,12 @@ from ercc.numerics.integer_quant import (
     Unsupported,
     activation_steps,
     activation_table,
+    channel_sigma,
     code_format,
     codes,
     exact_format,
     rescale_plan,
+    scales,
 )
 from ercc.numerics.quantizer import Quantizer
 
@@ -71,7 +73,7 @@ class _Code:
     """A value of the integer datapath: its SSA value (fixed-point codes), σ, and max |raw|."""
 
     value: SSAValue
-    sigma: Fraction
+    sigma: Fraction | np.ndarray  # per output row for a per-channel weight's products
     bound: int
 
     @property
@@ -132,12 +134,15 @@ class _Cell:
         if not isinstance(owner, arith.ConstantOp) or not isinstance(props, DictionaryAttr):
             raise Unsupported("a weight without a per-tensor quantizer (per-channel scales)")
         q = quantizers_of(DictionaryAttr({"w": props}))["w"]
-        values = dense_values(owner.value)
-        if not np.array_equal(q(values), values.astype(np.float32)):
-            raise Unsupported("weights that do not lie on their quantizer's grid")
+        values = dense_values(owner.value).astype(np.float32)
         fmt, sigma = code_format(q)
         raw = codes(values, q)
-        code = _Code(self._const(raw, fmt), Fraction(sigma), int(np.max(np.abs(raw), initial=0)))
+        if q.channel_scales is not None and len(q.channel_scales) != values.shape[0]:
+            raise Unsupported(f"{len(q.channel_scales)} channel scales for {values.shape[0]} rows")
+        if not np.array_equal((raw.astype(np.float32) * scales(q, values.shape)).astype(np.float32), values):
+            raise Unsupported("weights that do not lie on their quantizer's grid")
+        sigma = channel_sigma(q) if q.channel_scales is not None else Fraction(sigma)
+        code = _Code(self._const(raw, fmt), sigma, int(np.max(np.abs(raw), initial=0)))
         self.consts[value] = code
         self.raw[code.value] = raw
         return code
@@ -224,20 +229,20 @@ class _Cell:
         shape = terms[0][0].value.type.get_shape()
         parts: list[tuple[SSAValue, int]] = []  # (value, max |raw| at its frac)
         for (code, sign), (m, e) in zip(terms, plan.multipliers):
-            m *= sign
+            m = np.atleast_1d(np.asarray(m, dtype=np.int64)) * sign  # one, or one per output row
             last = len(terms) == 1
-            if m == 1 and e == 0:
+            if m.size == 1 and m[0] == 1 and e == 0:
                 parts.append((self._emit(CastOp(code.value, FixedType.from_format(fmt))) if last else code.value,
                               code.bound))
                 continue
-            bound = code.bound * abs(m)
+            bound = code.bound * int(np.max(np.abs(m)))
             p_fmt = fmt if last else exact_format(bound, code.fmt.frac + e)
             if code.value in self.raw and not last:  # a bias: its rescaled value is a constant too
                 raw = self.raw[code.value] * m
                 parts.append((self._const(raw << (p_fmt.frac - code.fmt.frac - e), p_fmt), bound))
                 continue
-            c_fmt = exact_format(abs(m), e)
-            c = self._const(np.array([m << (c_fmt.frac - e)]), c_fmt)
+            c_fmt = exact_format(int(np.max(np.abs(m))), e)
+            c = self._const(m << (c_fmt.frac - e), c_fmt)
             parts.append((self._emit(rnn.MulOp.create(operands=[c, code.value],
                                                       result_types=[_tensor(p_fmt, shape)])), bound))
         if len(terms) == 1:

@@ -54,7 +54,8 @@ def build(path: Path, *, bits: int = 8, batch_first: bool = True, layers: int = 
           quantizers: str = "float", widths: dict[str, int] | None = None) -> BrevitasCase:
     """Train a QuantLSTM classifier for a few epochs (seeded), export it to QONNX, keep its outputs.
 
-    `quantizers`: "float" (Brevitas's defaults: learned float scales) or "fixed_point" (FIXED_POINT);
+    `quantizers`: "float" (Brevitas's defaults: learned float scales), "fixed_point" (FIXED_POINT) or
+    "per_channel" (the defaults with a float scale per output row of every weight);
     `widths`: bit widths of single quantizers (e.g. {"cell_state": 16}), over `bits`."""
     import torch
     from brevitas.export import export_qonnx
@@ -67,10 +68,11 @@ def build(path: Path, *, bits: int = 8, batch_first: bool = True, layers: int = 
         f"{q}_bit_width": bits for q in ("weight", "io", "gate_acc", "sigmoid", "tanh", "cell_state")
     }
     kwargs.update({f"{q}_bit_width": b for q, b in (widths or {}).items()})
-    if quantizers == "fixed_point":
+    if quantizers in ("fixed_point", "per_channel"):
         import brevitas.quant
 
-        kwargs.update({k: getattr(brevitas.quant, v) for k, v in FIXED_POINT.items()})
+        chosen = FIXED_POINT if quantizers == "fixed_point" else {"weight_quant": "Int8WeightPerChannelFloat"}
+        kwargs.update({k: getattr(brevitas.quant, v) for k, v in chosen.items()})
 
     class Classifier(torch.nn.Module):
         def __init__(self):

@@ -88,6 +88,13 @@ def test_power_of_two_quantizers_are_their_ap_fixed(brevitas_case):
     assert "ap_fixed<8,8," not in source and "ap_fixed<27," not in source
 
 
+def test_per_channel_weight_scales(brevitas_case):
+    """Int8WeightPerChannelFloat: a scale per output row of every gate's W and R (and per element of
+    its bias): the rescale multipliers are vectors, one per row."""
+    case = brevitas_case(8, True, 1, "per_channel")
+    check_against_brevitas(case, 8)
+
+
 def test_wide_quantizers_are_step_functions(brevitas_case):
     """16-bit gate accumulators and cell state: σ/tanh after them would need 65536-entry tables;
     the quantized activation is a step function of the code instead (fix.pwl, zero slopes), exact."""

@@ -53,3 +53,14 @@ def test_steps_equal_the_table(kind):
     steps = np.asarray(values)[np.searchsorted(thresholds, raw, side="right")]
     assert np.array_equal(steps, table)
     assert len(thresholds) < 256 and thresholds == sorted(thresholds)
+
+
+def test_per_channel_terms_get_a_multiplier_per_row():
+    sigma = np.array([Fraction(1, 16), Fraction(1, 8) * Fraction(3, 5)], dtype=object)
+    plan = rescale_plan([Term(1000, 0, sigma)], 0.1, "acc")
+    (m, e), = plan.multipliers
+    assert isinstance(m, tuple) and len(m) == 2
+    for mi, s in zip(m, sigma):
+        ratio = s / Fraction(0.1)
+        assert abs(Fraction(mi, 2**e) - ratio) / ratio < Fraction(1, 2**MULTIPLIER_BITS)
+    assert min(m) >= 2 ** (MULTIPLIER_BITS - 1)  # the smallest ratio keeps 26 significant bits

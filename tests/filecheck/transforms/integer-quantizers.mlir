@@ -105,6 +105,50 @@ func.func @general(%x: tensor<3x1x1xf32>) -> tensor<3x1x1x2xf32> {
 
 // -----
 
+// Per-channel weight scales (W_i and R_i: 0.0625 and 0.125 per row): integer codes, and the gate's
+// multiplier a vector, one per row (0.0625 / 0.1 and 0.125 / 0.1 at 2^-26).
+func.func @per_channel(%x: tensor<3x1x1xf32>) -> tensor<3x1x1x2xf32> {
+  %w = arith.constant dense<0.25> : tensor<1x8x1xf32>
+  %r = arith.constant dense<0.5> : tensor<1x8x2xf32>
+  %b = arith.constant dense<[[0.0009765625, 0.0009765625, 0.0009765625, 0.0009765625, 0.0009765625, 0.0009765625, 0.0009765625, 0.0009765625, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]]> : tensor<1x16xf32>
+  %y, %yh, %yc = rnn.lstm %x, %w, %r bias(%b : tensor<1x16xf32>) {hidden_size = 2 : i64, direction = #rnn<direction forward>, activations = [#rnn.act<sigmoid>, #rnn.act<tanh>, #rnn.act<tanh>], ercc.quantizers = {
+      input = {scale = 0.0078125 : f64, zero_point = 0.0 : f64, bits = 8 : i64, signed, rounding = "ROUND"},
+      output = {scale = 0.015625 : f64, zero_point = 0.0 : f64, bits = 8 : i64, signed, rounding = "ROUND"},
+      cell_state = {scale = 0.03125 : f64, zero_point = 0.0 : f64, bits = 8 : i64, signed, rounding = "ROUND"},
+      input_acc = {scale = 0.1 : f64, zero_point = 0.0 : f64, bits = 8 : i64, signed, rounding = "ROUND"},
+      forget_acc = {scale = 0.2 : f64, zero_point = 0.0 : f64, bits = 8 : i64, signed, rounding = "ROUND"},
+      cell_acc = {scale = 0.3 : f64, zero_point = 0.0 : f64, bits = 8 : i64, signed, rounding = "ROUND"},
+      output_acc = {scale = 0.4 : f64, zero_point = 0.0 : f64, bits = 8 : i64, signed, rounding = "ROUND"},
+      input_sigmoid = {scale = 0.5 : f64, zero_point = 0.0 : f64, bits = 8 : i64, rounding = "ROUND"},
+      forget_sigmoid = {scale = 0.6 : f64, zero_point = 0.0 : f64, bits = 8 : i64, rounding = "ROUND"},
+      cell_tanh = {scale = 0.7 : f64, zero_point = 0.0 : f64, bits = 8 : i64, signed, rounding = "ROUND"},
+      output_sigmoid = {scale = 0.8 : f64, zero_point = 0.0 : f64, bits = 8 : i64, rounding = "ROUND"},
+      hidden_state_tanh = {scale = 0.9 : f64, zero_point = 0.0 : f64, bits = 8 : i64, signed, rounding = "ROUND"},
+      W_i = {scale = 1.0 : f64, zero_point = 0.0 : f64, bits = 8 : i64, signed, narrow, rounding = "ROUND", channel_scales = dense<[0.0625, 0.125]> : tensor<2xf32>},
+      W_o = {scale = 0.0625 : f64, zero_point = 0.0 : f64, bits = 8 : i64, signed, narrow, rounding = "ROUND"},
+      W_f = {scale = 0.0625 : f64, zero_point = 0.0 : f64, bits = 8 : i64, signed, narrow, rounding = "ROUND"},
+      W_c = {scale = 0.0625 : f64, zero_point = 0.0 : f64, bits = 8 : i64, signed, narrow, rounding = "ROUND"},
+      R_i = {scale = 1.0 : f64, zero_point = 0.0 : f64, bits = 8 : i64, signed, narrow, rounding = "ROUND", channel_scales = dense<[0.0625, 0.125]> : tensor<2xf32>},
+      R_o = {scale = 0.0625 : f64, zero_point = 0.0 : f64, bits = 8 : i64, signed, narrow, rounding = "ROUND"},
+      R_f = {scale = 0.0625 : f64, zero_point = 0.0 : f64, bits = 8 : i64, signed, narrow, rounding = "ROUND"},
+      R_c = {scale = 0.0625 : f64, zero_point = 0.0 : f64, bits = 8 : i64, signed, narrow, rounding = "ROUND"},
+      B_i = {scale = 0.00048828125 : f64, zero_point = 0.0 : f64, bits = 32 : i64, signed, rounding = "ROUND"},
+      B_o = {scale = 0.00048828125 : f64, zero_point = 0.0 : f64, bits = 32 : i64, signed, rounding = "ROUND"},
+      B_f = {scale = 0.00048828125 : f64, zero_point = 0.0 : f64, bits = 32 : i64, signed, rounding = "ROUND"},
+      B_c = {scale = 0.00048828125 : f64, zero_point = 0.0 : f64, bits = 32 : i64, signed, rounding = "ROUND"}}}
+      : tensor<3x1x1xf32>, tensor<1x8x1xf32>, tensor<1x8x2xf32> -> tensor<3x1x1x2xf32>, tensor<1x1x2xf32>, tensor<1x1x2xf32>
+  func.return %y : tensor<3x1x1x2xf32>
+}
+
+
+// CHECK-LABEL: func.func @per_channel
+// CHECK:         %[[W:.*]] = fix.const dense<{{\[\[}}4], [2]]> : tensor<2x1xi32> -> tensor<2x1x!fix.fixed<8, 8, AP_RND_CONV, AP_SAT_SYM>>
+// CHECK:         %[[M:.*]] = fix.const dense<[41943039, 83886079]> : tensor<2xi32> -> tensor<2x!fix.fixed<28, 2>>
+// CHECK:           %[[WX:.*]] = rnn.matvec %[[W]], %{{.*}} : {{.*}} -> tensor<2x!fix.fixed<11, 4>>
+// CHECK:           rnn.mul %[[M]], %[[WX]] : (tensor<2x!fix.fixed<28, 2>>, tensor<2x!fix.fixed<11, 4>>) -> tensor<2x!fix.fixed<37, 4>>
+
+// -----
+
 // A layer whose input has no quantizer keeps its float32 datapath, and its scan says why.
 func.func @no_input_quantizer(%x: tensor<3x1x1xf32>) -> tensor<3x1x1x2xf32> {
   %w = arith.constant dense<0.25> : tensor<1x8x1xf32>
