@@ -309,6 +309,11 @@ def explore(
                     progress.advance(full_task)
                 ok = [f for f in full_results if _fits(f) and accurate(f)]
                 progress.update(full_task, best=min(ok, key=merit)["label"] if ok else "-")
+    except KeyboardInterrupt:
+        if executor is not None:
+            study_mod.stop_now(executor)  # running trainings are dropped: their trials resume next time
+            executor = None
+        raise
     finally:
         if executor is not None:
             executor.shutdown(cancel_futures=True)

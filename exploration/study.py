@@ -210,6 +210,23 @@ def make_executor(jobs: int, ray_address: str | None) -> tuple[Executor | None, 
     return _RayConnection(), submit
 
 
+def stop_now(executor: Executor) -> None:
+    """Shut the trial workers down at once (an interrupt): a process pool's workers are terminated
+    instead of finishing their trainings, whose trials stay RUNNING in the study and run again on
+    resume; a Ray connection disconnects."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    if not isinstance(executor, ProcessPoolExecutor):
+        executor.shutdown(cancel_futures=True)
+        return
+    executor.shutdown(wait=False, cancel_futures=True)
+    for worker in multiprocessing.active_children():  # the pool's spawned workers (this process's only children)
+        worker.terminate()
+    for worker in multiprocessing.active_children():
+        worker.join(timeout=10)
+
+
 class _RayConnection:
     """Disconnects from the cluster when the exploration ends: a driver left connected exits its whole
     process once the cluster's head goes away (seen when a test stops its head: pytest died)."""

@@ -60,11 +60,14 @@ def test_ray_gives_the_same_pareto_set_as_the_process_pool(tiny_case, tmp_path, 
     assert remote.summary["trainings_run"] == local.summary["trainings_run"]
 
 
-def test_sigint_then_rerun_resumes_the_study(tiny_case, tmp_path):
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_sigint_then_rerun_resumes_the_study(tiny_case, tmp_path, jobs):
+    """SIGINT to the driver alone (as `kill -INT`; a terminal's Ctrl-C reaches the workers too): with a
+    process pool its workers are terminated rather than awaited, and the rerun resumes."""
     model, data = tiny_case
     out = tmp_path / "run"
     argv = [sys.executable, "-m", "ercc", "explore", str(model), "--data", str(data), "-o", str(out), "--quiet",
-            "--block-sizes", "1,4", "--weight-bits", "8,12,16", "--max-drop", "0.05"]
+            "--block-sizes", "1,4", "--weight-bits", "8,12,16", "--max-drop", "0.05", "--jobs", str(jobs)]
     proc = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 300
     while time.time() < deadline and len(list((out / "cache").glob("*.json"))) < 3:
