@@ -320,8 +320,6 @@ def _cell_attributes(node: onnx.NodeProto, file: str) -> dict:
         raise ErccError(f"unknown quantizer attribute '{unknown[0]}'", file=file, node=label)
     if attrs.get("cifg", 0):
         raise ErccError("coupled input-forget gates (cifg=1) are not supported", file=file, node=label)
-    if attrs.get("reverse_input", 0):
-        raise ErccError("reverse_input=1 (a reverse or bidirectional QuantLSTM) is not supported", file=file, node=label)
     if len(node.input) != 48:
         raise ErccError(f"expected 48 inputs, got {len(node.input)}", file=file, node=label)
     return attrs
@@ -371,7 +369,10 @@ def _cell_to_lstm(
         if weight in found.constants:
             found.layers[name][role] = found.constants[weight]
     outs = [f"{name}/Y", f"{name}/Y_h", f"{name}/Y_c"]
-    lstm = helper.make_node("LSTM", inputs, outs, name=name, hidden_size=H, layout=layout)
+    # reverse_input=1 (the right-to-left cell of a bidirectional QuantLSTM) runs the steps from the last
+    # and returns its outputs in input order, as an ONNX reverse LSTM does.
+    direction = "reverse" if attrs.get("reverse_input", 0) else "forward"
+    lstm = helper.make_node("LSTM", inputs, outs, name=name, hidden_size=H, layout=layout, direction=direction)
     # Y [T, 1, B, H] / [B, T, 1, H] → the cell's [T, B, H] / [B, T, H]; states [1, B, H] / [B, 1, H] → [B, H].
     squeezed = [2 if layout else 1, 1 if layout else 0, 1 if layout else 0]
     nodes = [lstm]

@@ -51,7 +51,7 @@ FIXED_POINT = {
 
 
 def build(path: Path, *, bits: int = 8, batch_first: bool = True, layers: int = 1, epochs: int = 2,
-          quantizers: str = "float", widths: dict[str, int] | None = None) -> BrevitasCase:
+          quantizers: str = "float", widths: dict[str, int] | None = None, bidirectional: bool = False) -> BrevitasCase:
     """Train a QuantLSTM classifier for a few epochs (seeded), export it to QONNX, keep its outputs.
 
     `quantizers`: "float" (Brevitas's defaults: learned float scales), "fixed_point" (FIXED_POINT) or
@@ -77,8 +77,8 @@ def build(path: Path, *, bits: int = 8, batch_first: bool = True, layers: int = 
     class Classifier(torch.nn.Module):
         def __init__(self):
             super().__init__()
-            self.lstm = QuantLSTM(13, HIDDEN, num_layers=layers, batch_first=batch_first, **kwargs)
-            self.head = torch.nn.Linear(HIDDEN, 10)
+            self.lstm = QuantLSTM(13, HIDDEN, num_layers=layers, batch_first=batch_first, bidirectional=bidirectional, **kwargs)
+            self.head = torch.nn.Linear(HIDDEN * (2 if bidirectional else 1), 10)
 
         def forward(self, x):
             y, _ = self.lstm(x)

@@ -26,29 +26,34 @@ def brevitas_case(tmp_path_factory):
     root = tmp_path_factory.mktemp("brevitas")
     cache = {}
 
-    def get(bits: int = 8, batch_first: bool = True, layers: int = 1, quantizers: str = "float", **widths):
-        key = (bits, batch_first, layers, quantizers, tuple(sorted(widths.items())))
+    def get(bits: int = 8, batch_first: bool = True, layers: int = 1, quantizers: str = "float",
+            bidirectional: bool = False, **widths):
+        key = (bits, batch_first, layers, quantizers, bidirectional, tuple(sorted(widths.items())))
         if key not in cache:
-            tag = "".join(f"_{q}{b}" for q, b in sorted(widths.items()))
+            tag = "".join(f"_{q}{b}" for q, b in sorted(widths.items())) + ("_bi" if bidirectional else "")
             path = root / f"quant_lstm_{bits}b_{'bf' if batch_first else 'sf'}_{layers}l_{quantizers}{tag}.onnx"
             cache[key] = brevitas_models.build(path, bits=bits, batch_first=batch_first, layers=layers,
-                                               quantizers=quantizers, widths=widths)
+                                               quantizers=quantizers, widths=widths, bidirectional=bidirectional)
         return cache[key]
 
     return get
 
 
-def check_against_brevitas(case, bits: int, reference_sequences: int = 16, datapath: str = "integer") -> dict:
-    """C simulation vs Brevitas (≤ 1 LSB of the output quantizer, same classes), reference == csim."""
+def check_against_brevitas(case, bits: int, reference_sequences: int = 16, datapath: str = "integer",
+                           float_layers: int = 0) -> dict:
+    """C simulation vs Brevitas (≤ 1 LSB of the output quantizer, same classes), reference == csim;
+    `float_layers`: scans expected to keep float32 (their input has no single quantizer)."""
     import ercc
 
     compiled = ercc.compile(str(case.path), quant_datapath=datapath)  # no precision option: the model's own
     assert compiled.options.precision == "float"  # quantizers (the float head stays float)
     scans = [op for op in compiled.imported.module.walk() if op.name == "rnn.scan"]
     if datapath == "integer":  # every layer's cell on integer codes: σ/tanh are tables, no exp in the kernel
-        assert scans and all("ercc.datapath" not in s.attributes for s in scans)
-        assert "std::exp" not in compiled.source and "std::tanh" not in compiled.source
-        assert compiled.source.count("std::nearbyint") == 1  # the input quantizer, once
+        assert scans and sum("ercc.datapath" in s.attributes for s in scans) == float_layers
+        if not float_layers:
+            assert "std::exp" not in compiled.source and "std::tanh" not in compiled.source
+            directions = case.last.shape[-1] // brevitas_models.HIDDEN
+            assert compiled.source.count("std::nearbyint") == directions  # the input quantizer, per direction
     layers = compiled.imported.quantized.layers.values()
     assert {q.bits for quantizers in layers for role, q in quantizers.items()
             if not role.startswith("B_")} == {bits}  # all 11, the input's and the weights'
@@ -86,6 +91,20 @@ def test_power_of_two_quantizers_are_their_ap_fixed(brevitas_case):
     source = ercc.compile(str(case.path), record_ir=False).source
     assert "ap_ufixed<8,0,AP_RND_CONV,AP_SAT>" in source  # the sigmoids: scale 2^-8
     assert "ap_fixed<8,8," not in source and "ap_fixed<27," not in source
+
+
+def test_bidirectional(brevitas_case):
+    """bidirectional=True: the right-to-left cell (reverse_input=1) is a reverse scan, both on codes."""
+    case = brevitas_case(8, True, 1, bidirectional=True)
+    assert case.last.shape[1] == 2 * brevitas_models.HIDDEN
+    check_against_brevitas(case, 8)
+
+
+@pytest.mark.slow
+def test_bidirectional_two_layers(brevitas_case):
+    """The second layer reads the concatenation of two directions with their own output scales: no one
+    code scale for its input, so it keeps float32 (and still matches)."""
+    check_against_brevitas(brevitas_case(8, False, 2, bidirectional=True), 8, reference_sequences=8, float_layers=2)
 
 
 def test_per_channel_weight_scales(brevitas_case):
