@@ -258,23 +258,32 @@ class _Cell:
 
     def _input(self, xs: SSAValue) -> _Code:
         """The codes of the input sequence: quantized by the layer's input quantizer, or the codes of
-        the layer below (a stacked QuantLSTM: its dequantized output, reshaped) as they are."""
+        the layer below as they are (a stacked QuantLSTM: its dequantized output, reshaped; a
+        bidirectional one: the concatenation of both directions, when they share one output scale)."""
         if isinstance(xs.owner, QuantOp):
             return self._quantize(xs.owner.input, xs.owner.quantizer)
-        chain = []
-        v = xs
-        while isinstance(v.owner, rnn.ReshapeOp | rnn.TransposeOp):  # moves values, whatever their type
-            chain.append(v.owner)
-            v = v.owner.input
-        if not isinstance(v.owner, DequantOp):
-            raise Unsupported("the layer's input has no quantizer")
-        codes_value, sigma = v.owner.input, Fraction(v.owner.scale.value.data)
-        el = codes_value.type.get_element_type()
-        for op in reversed(chain):
-            moved = type(op).create(operands=[codes_value], result_types=[TensorType(el, op.result.type.get_shape())],
-                                    properties=dict(op.properties))
-            codes_value = self._emit(moved, outside=True)
+        codes_value, sigma = self._codes_below(xs)
         return _Code(codes_value, sigma, _fmt_bound(codes_value.type.get_element_type().format))
+
+    def _codes_below(self, v: SSAValue) -> tuple[SSAValue, Fraction]:
+        """(codes, σ) of a float value that is only moved codes of a layer below (its `fix.dequant`
+        through reshapes, transposes and concatenations)."""
+        owner = v.owner
+        if isinstance(owner, DequantOp):
+            return owner.input, Fraction(owner.scale.value.data)
+        if isinstance(owner, rnn.ReshapeOp | rnn.TransposeOp):  # moves values, whatever their type
+            parts = [self._codes_below(owner.input)]
+        elif isinstance(owner, rnn.ConcatOp):
+            parts = [self._codes_below(p) for p in owner.inputs]
+        else:
+            raise Unsupported("the layer's input has no quantizer")
+        if len({sigma for _, sigma in parts}) > 1 or len({c.type.get_element_type() for c, _ in parts}) > 1:
+            raise Unsupported("the layer's input joins codes of different scales")
+        el = parts[0][0].type.get_element_type()
+        moved = type(owner).create(operands=[c for c, _ in parts],
+                                   result_types=[TensorType(el, owner.result.type.get_shape())],
+                                   properties=dict(owner.properties))
+        return self._emit(moved, outside=True), parts[0][1]
 
     def rewrite(self, rewriter: Rewriter) -> None:
         scan = self.scan

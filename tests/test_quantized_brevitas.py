@@ -102,9 +102,8 @@ def test_bidirectional(brevitas_case):
 
 @pytest.mark.slow
 def test_bidirectional_two_layers(brevitas_case):
-    """The second layer reads the concatenation of two directions with their own output scales: no one
-    code scale for its input, so it keeps float32 (and still matches)."""
-    check_against_brevitas(brevitas_case(8, False, 2, bidirectional=True), 8, reference_sequences=8, float_layers=2)
+    """The second layer reads the concatenation of both directions' codes (one shared output scale)."""
+    check_against_brevitas(brevitas_case(8, False, 2, bidirectional=True), 8, reference_sequences=8)
 
 
 def test_per_channel_weight_scales(brevitas_case):
