@@ -29,17 +29,19 @@ from ercc.interpreters.reference import ReferenceExecutor  # noqa: E402
 VARIANTS = [(8, True, 1, "float"), (4, True, 1, "float"), (8, False, 1, "float"), (8, False, 2, "float"),
             (8, True, 2, "float"), (4, False, 2, "float"), (4, True, 2, "float"),
             (8, True, 1, "fixed_point"), (8, False, 2, "fixed_point"),
-            (8, True, 1, "float", {"gate_acc": 16, "cell_state": 16}), (8, True, 1, "per_channel")]
+            (8, True, 1, "float", {"gate_acc": 16, "cell_state": 16}), (8, True, 1, "per_channel"),
+            (8, True, 1, "float", None, True), (8, False, 2, "float", None, True)]
 
 
 QUANTIZER_NAMES = {"float": "", "fixed_point": ", power-of-two scales", "per_channel": ", per-channel weight scales"}
 
 
 def brevitas_row(root: Path, bits: int, batch_first: bool, layers: int, quantizers: str,
-                 widths: dict[str, int] | None = None) -> str:
-    tag = "".join(f"_{q}{b}" for q, b in sorted((widths or {}).items()))
+                 widths: dict[str, int] | None = None, bidirectional: bool = False) -> str:
+    tag = "".join(f"_{q}{b}" for q, b in sorted((widths or {}).items())) + ("_bi" if bidirectional else "")
     case = brevitas_models.build(root / f"q{bits}_{batch_first}_{layers}_{quantizers}{tag}.onnx", bits=bits,
-                                 batch_first=batch_first, layers=layers, quantizers=quantizers, widths=widths)
+                                 batch_first=batch_first, layers=layers, quantizers=quantizers, widths=widths,
+                                 bidirectional=bidirectional)
     compiled = ercc.compile(str(case.path), record_ir=False)  # no precision option: its own quantizers
     emulated = ercc.compile(str(case.path), record_ir=False, quant_datapath="float")
     scans = [op for op in compiled.imported.module.walk() if op.name == "rnn.scan"]
@@ -61,7 +63,8 @@ def brevitas_row(root: Path, bits: int, batch_first: bool, layers: int, quantize
     e, f = compiled.estimate, emulated.estimate
     return (
         f"| {bits} bit{QUANTIZER_NAMES[quantizers]}"
-        f"{', 16-bit accumulators and cell state' if widths else ''}, {layout},"
+        f"{', 16-bit accumulators and cell state' if widths else ''}{', bidirectional' if bidirectional else ''},"
+        f" {layout},"
         f" {layers} layer{'s' if layers > 1 else ''} | {integer} of {len(scans)} |"
         f" {lsb.max():.0f} LSB ({int((lsb > 0).sum())} of {lsb.size} values differ) | {acc_b:.3f} / {acc_e:.3f}"
         f" | {mismatches} mismatches | {e['dsp']} / {f['dsp']} | {e['lut']:,} / {f['lut']:,}"
