@@ -55,8 +55,9 @@ def load(source: str | os.PathLike | onnx.ModelProto) -> tuple[onnx.ModelProto, 
     checks.load_external_data(model, file)
     try:
         onnx.checker.check_model(model)
-    except (onnx.checker.ValidationError, UnicodeDecodeError) as e:
-        # A corrupt string field surfaces as a UnicodeDecodeError from the checker.
+    except (onnx.checker.ValidationError, UnicodeDecodeError, ValueError) as e:
+        # A corrupt string field surfaces as a UnicodeDecodeError from the checker; a proto that
+        # Python parsed but onnx's C++ checker cannot re-parse (a flipped bit) as a ValueError.
         raise ErccError(f"invalid ONNX model: {signature.first_line(str(e))}", file=file) from e
     checks.check_model(model, file)
     return model, file
