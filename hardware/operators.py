@@ -11,12 +11,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
 from xdsl.dialects.builtin import Float32Type, TensorType
 from xdsl.ir import Attribute, Operation
 
 from ercc.dialects import circ, fix, rnn
 from ercc.dialects.sched import LOOP, LoopScheduleAttr
 from ercc.numerics import fft_plan
+from ercc.numerics.integer_quant import power_of_two
 from ercc.numerics.intmath import ceil_div
 
 FABRIC_LUT_PER_DSP = 250  # LUTs of a multiplier built in fabric (an 18 × 18 array) instead of one DSP48
@@ -177,8 +179,11 @@ def loop_work(op: Operation) -> LoopWork | None:
             return LoopWork(1, _numel(op))  # one ROM read per element
         case fix.CastOp():
             return LoopWork(1, _numel(op), adds=1)  # a rounding increment at most
-        case fix.QuantOp() | fix.DequantOp():
-            return LoopWork(1, _numel(op), muls=1, adds=2, transcendental=int(isinstance(op, fix.QuantOp)))
+        case fix.QuantOp():  # x / scale (a divider, or a product for a power-of-two scale), round, clamp, · scale
+            divider = power_of_two(float(np.float32(op.scale.value.data))) is None
+            return LoopWork(1, _numel(op), muls=1 if divider else 2, adds=2, transcendental=int(divider))
+        case fix.DequantOp():
+            return LoopWork(1, _numel(op), muls=1)
         case rnn.ActivationOp():
             kind = op.fn.activation
             calls = 1 if kind in _TRANSCENDENTAL else 0

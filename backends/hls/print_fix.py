@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ercc.backends.hls.printer_base import HLSPrinterBase, array_size, element_type
 from ercc.dialects import fix, rnn
 from ercc.dialects.fix import FixedType
+from ercc.numerics.integer_quant import power_of_two
 from ercc.numerics.quantizer import ROUNDING_MODES
 
 
@@ -57,6 +60,13 @@ class FixPrinter(HLSPrinterBase):
             index = f"({index} ^ ap_uint<{width}>({1 << (width - 1)}))"
         self._line(f"{dst} = {self._names[op.table]}[{index}];")
 
+    def _divided(self, arg: str, scale: float, value) -> str:
+        """`arg / scale` in float32; by a power-of-two scale as the product with its inverse (the
+        same float32 result, exactly: no divider in the kernel)."""
+        if power_of_two(float(np.float32(scale))) is not None and np.isfinite(np.float32(1.0) / np.float32(scale)):
+            return f"{arg} * {self._lit(float(np.float32(1.0) / np.float32(scale)), value)}"
+        return f"{arg} / {self._lit(scale, value)}"
+
     def _dequant_element(self, op: fix.DequantOp, arg: str, dst: str) -> None:
         """float32(value) * scale, as the reference (a code leaving the integer datapath)."""
         self._line(f"{dst} = ({arg}).to_float() * {self._lit(op.scale.value.data, op.result)};")
@@ -66,13 +76,14 @@ class FixPrinter(HLSPrinterBase):
         (with a fixed-point result: the clamped code, times 2^-frac into the codes' format)."""
         q = op.quantizer
         el = element_type(op.result.type)
+        scaled = self._divided(arg, q.scale, op.input)
         if isinstance(el, FixedType):
-            s, lo, hi = (self._lit(v, op.input) for v in (q.scale, q.lo, q.hi))
-            self._line(f"const data_t v = {ROUNDING_MODES[q.rounding]}({arg} / {s});")
+            lo, hi = (self._lit(v, op.input) for v in (q.lo, q.hi))
+            self._line(f"const data_t v = {ROUNDING_MODES[q.rounding]}({scaled});")
             lsb = "" if el.format.frac == 0 else f" * {self._lit(2.0 ** -el.format.frac, op.input)}"
             self._line(f"{dst} = {self.ctype(el)}(std::fmin(std::fmax(v, {lo}), {hi}){lsb});")
             return
         s, z = self._lit(q.scale, op.result), self._lit(q.zero_point, op.result)
         lo, hi = self._lit(q.lo, op.result), self._lit(q.hi, op.result)
-        self._line(f"const {self._ct(op.result)} v = {ROUNDING_MODES[q.rounding]}({arg} / {s} + {z});")
+        self._line(f"const {self._ct(op.result)} v = {ROUNDING_MODES[q.rounding]}({scaled} + {z});")
         self._line(f"{dst} = (std::fmin(std::fmax(v, {lo}), {hi}) - {z}) * {s};")
