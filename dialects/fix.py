@@ -490,6 +490,11 @@ class CastOp(IRDLOperation):
             raise VerifyException("fix.cast result must have its input's shape")
 
 
+# On a weight or bias constant of a quantized cell (lower-rnn-layers writes it, integer-quantizers
+# reads it): the quantizer whose grid its values lie on, as `QuantOp.properties_of` gives it.
+WEIGHT_QUANTIZER = "ercc.quantizer"
+
+
 def quantizers_attr(quantizers: dict[str, Quantizer]) -> DictionaryAttr:
     """A layer's quantizers by role, as the `ercc.quantizers` attribute of its `rnn.lstm`
     (`lower-rnn-layers` reads it back with `quantizers_of`)."""

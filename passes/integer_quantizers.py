@@ -48,7 +48,17 @@ from xdsl.transforms.dead_code_elimination import dce
 
 from ercc.dialects import rnn
 from ercc.dialects.constants import dense_values
-from ercc.dialects.fix import CastOp, ConstOp, DequantOp, FixedType, PWLOp, QuantOp, TableOp, quantizers_of
+from ercc.dialects.fix import (
+    WEIGHT_QUANTIZER,
+    CastOp,
+    ConstOp,
+    DequantOp,
+    FixedType,
+    PWLOp,
+    QuantOp,
+    TableOp,
+    quantizers_of,
+)
 from ercc.numerics.fixed import FixedFormat
 from ercc.numerics.integer_quant import (
     Term,
@@ -64,7 +74,6 @@ from ercc.numerics.integer_quant import (
 )
 from ercc.numerics.quantizer import Quantizer
 
-QUANTIZER = "ercc.quantizer"  # on a weight or bias constant: the quantizer whose grid its values lie on
 DATAPATH = "ercc.datapath"  # on a scan that keeps its float32 datapath: why
 
 
@@ -130,9 +139,9 @@ class _Cell:
         if value in self.consts:
             return self.consts[value]
         owner = value.owner
-        props = owner.attributes.get(QUANTIZER) if isinstance(owner, Operation) else None
+        props = owner.attributes.get(WEIGHT_QUANTIZER) if isinstance(owner, Operation) else None
         if not isinstance(owner, arith.ConstantOp) or not isinstance(props, DictionaryAttr):
-            raise Unsupported("a weight without a per-tensor quantizer (per-channel scales)")
+            raise Unsupported("a weight without a recorded quantizer (its scale is not per tensor or per row)")
         q = quantizers_of(DictionaryAttr({"w": props}))["w"]
         values = dense_values(owner.value).astype(np.float32)
         fmt, sigma = code_format(q)

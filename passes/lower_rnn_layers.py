@@ -29,7 +29,7 @@ from xdsl.utils.exceptions import DiagnosticException
 
 from ercc.dialects import rnn
 from ercc.dialects.constants import constant_value, dense_constant
-from ercc.dialects.fix import QuantOp, quantizers_of
+from ercc.dialects.fix import WEIGHT_QUANTIZER, QuantOp, quantizers_of
 from ercc.numerics.quantizer import Quantizer
 
 
@@ -142,7 +142,7 @@ def _tag_weights(d: _Direction, qs: dict[str, Quantizer]) -> None:
         for m, values in (("W", d.W), ("R", d.R), ("B", d.bias)):
             role = f"{m}_{gate}"
             if role in qs and values[g] is not None:
-                values[g].owner.attributes["ercc.quantizer"] = QuantOp.properties_of(qs[role])
+                values[g].owner.attributes[WEIGHT_QUANTIZER] = QuantOp.properties_of(qs[role])
 
 
 # Quantizers on a layer's edges (ONNX Q/DQ around an LSTM): its input, and its outputs after the recurrence.
