@@ -27,7 +27,7 @@ from fractions import Fraction
 import numpy as np
 
 from ercc.numerics.fixed import FixedFormat, format_problem
-from ercc.numerics.quantizer import Quantizer
+from ercc.numerics.quantizer import Quantizer, grid_codes
 
 # QONNX rounding modes with an ap_fixed quantization mode of the same result (CEIL has none).
 ROUNDING_TO_AP = {"ROUND": "AP_RND_CONV", "FLOOR": "AP_TRN", "ROUND_TO_ZERO": "AP_TRN_ZERO"}
@@ -79,10 +79,7 @@ def scales(q: Quantizer, shape) -> np.ndarray:
 def codes(x, q: Quantizer) -> np.ndarray:
     """clamp(round(x / scale), lo, hi) in float32, as int64 (the codes `fix.quant` yields)."""
     x = np.asarray(x, dtype=np.float32)
-    y = {"ROUND": np.rint, "FLOOR": np.floor, "CEIL": np.ceil, "ROUND_TO_ZERO": np.trunc}[q.rounding](
-        x / scales(q, x.shape)
-    )
-    return np.clip(y, np.float32(q.lo), np.float32(q.hi)).astype(np.int64)
+    return grid_codes(x, scales(q, x.shape), 0.0, q.lo, q.hi, q.rounding).astype(np.int64)
 
 
 def channel_sigma(q: Quantizer) -> np.ndarray:

@@ -77,14 +77,18 @@ def grid(bits: int, signed: bool, narrow: bool) -> tuple[int, int]:
     return Quantizer(1.0, 0.0, bits, signed, narrow).lo, Quantizer(1.0, 0.0, bits, signed, narrow).hi
 
 
+def grid_codes(x, scale, zero_point, lo: int, hi: int, rounding: str = "ROUND") -> np.ndarray:
+    """clamp(round(x / scale + zero_point), lo, hi) in float32 (the grid points, as float32)."""
+    x = np.asarray(x, dtype=np.float32)
+    s, z = np.asarray(scale, dtype=np.float32), np.asarray(zero_point, dtype=np.float32)
+    return np.clip(_ROUND[rounding](x / s + z), np.float32(lo), np.float32(hi))
+
+
 def fake_quant(x, scale, zero_point, lo: int, hi: int, rounding: str = "ROUND") -> np.ndarray:
     """(clamp(round(x / scale + zero_point), lo, hi) - zero_point) * scale in float32; scale and
     zero_point may be arrays broadcasting against x (per-channel weight quantizers)."""
-    x = np.asarray(x, dtype=np.float32)
     s, z = np.asarray(scale, dtype=np.float32), np.asarray(zero_point, dtype=np.float32)
-    y = _ROUND[rounding](x / s + z)
-    q = np.clip(y, np.float32(lo), np.float32(hi))
-    return ((q - z) * s).astype(np.float32)
+    return ((grid_codes(x, scale, zero_point, lo, hi, rounding) - z) * s).astype(np.float32)
 
 
 _ROUND = {"ROUND": np.rint, "FLOOR": np.floor, "CEIL": np.ceil, "ROUND_TO_ZERO": np.trunc}
